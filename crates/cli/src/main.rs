@@ -1,0 +1,2 @@
+//! The `peel` command-line tool.
+fn main() {}
