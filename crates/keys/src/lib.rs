@@ -1,0 +1,1 @@
+//! Server private keys and certificates (being built: see docs/helpers-brief.md).

@@ -1,0 +1,1 @@
+//! Passive TLS (being built: see docs/helpers-brief.md).
