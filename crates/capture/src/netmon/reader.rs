@@ -1,0 +1,345 @@
+//! Reads Network Monitor files by following their frame table.
+
+use std::fs::File;
+use std::io::{self, BufReader, Seek, SeekFrom};
+
+use peel_cursor::Reader;
+
+use super::{
+    filetime_nanos, media_link_type, system_time_nanos, SystemTime, HEADER_LEN, MAGIC_V1, MAGIC_V2,
+};
+use crate::error::Error;
+use crate::reader::{Ctx, Interface, Meta};
+use crate::source::{Stream, MAX_RECORD};
+use crate::Timestamp;
+
+/// Frame-table entries read at a time.
+const TABLE_CHUNK: u32 = 16 * 1024;
+/// The most a non-seekable Network Monitor file may hold: 32-bit offsets, plus one last record.
+const MAX_IN_MEMORY: u64 = (1 << 32) + MAX_RECORD as u64;
+
+/// Random access to the file: a seekable file, or the whole stream held in memory.
+enum Store {
+    File {
+        f: BufReader<File>,
+        pos: u64,
+        len: u64,
+    },
+    Memory(Vec<u8>),
+}
+
+impl Store {
+    fn len(&self) -> u64 {
+        match self {
+            Store::File { len, .. } => *len,
+            Store::Memory(v) => v.len() as u64,
+        }
+    }
+
+    /// Appends the `n` bytes at `off` to `buf`; the caller has checked they lie in the file
+    /// (a file that shrinks meanwhile gives a short read, which is returned).
+    fn read_at(&mut self, off: u64, n: usize, buf: &mut Vec<u8>) -> io::Result<usize> {
+        match self {
+            Store::Memory(v) => {
+                let start = usize::try_from(off).unwrap_or(usize::MAX);
+                let end = start.saturating_add(n).min(v.len());
+                let part = v.get(start..end).unwrap_or(&[]);
+                buf.extend_from_slice(part);
+                Ok(part.len())
+            }
+            Store::File { f, pos, .. } => {
+                if *pos != off {
+                    match i64::try_from(off.wrapping_sub(*pos)) {
+                        Ok(d) if off >= *pos => f.seek_relative(d)?,
+                        _ => {
+                            f.seek(SeekFrom::Start(off))?;
+                        }
+                    }
+                    *pos = off;
+                }
+                let at = buf.len();
+                buf.resize(at + n, 0);
+                let got = crate::source::read_full(f, buf.get_mut(at..).unwrap_or(&mut []))?;
+                buf.truncate(at + got);
+                *pos += got as u64;
+                Ok(got)
+            }
+        }
+    }
+}
+
+/// Reads the frames of a Network Monitor file in frame-table order.
+pub(crate) struct NetMonReader {
+    store: Store,
+    /// 1 for `RTSS` files, 2 for `GMBU`.
+    major: u8,
+    minor: u8,
+    media: u16,
+    start: i128,
+    table_off: u64,
+    count: u32,
+    next: u32,
+    chunk: Vec<u32>,
+    chunk_start: u32,
+    scratch: Vec<u8>,
+    bytes: u64,
+}
+
+impl NetMonReader {
+    /// Reads a seekable file of `len` bytes.
+    pub(crate) fn from_file(f: File, len: u64, ctx: &mut Ctx) -> Result<Self, Error> {
+        let store = Store::File {
+            f: BufReader::with_capacity(256 << 10, f),
+            pos: 0,
+            len,
+        };
+        Self::new(store, ctx)
+    }
+
+    /// Reads a stream: it is held in memory whole (the frame table is at its end).
+    pub(crate) fn from_stream(mut s: Stream, ctx: &mut Ctx) -> Result<Self, Error> {
+        let (all, more) = s.read_rest(MAX_IN_MEMORY)?;
+        let damage = s.take_damage();
+        let len = all.len() as u64;
+        let mut r = Self::new(Store::Memory(all), ctx)?;
+        if more {
+            ctx.warn(
+                len,
+                "a Network Monitor file cannot be larger than 4 GiB; the bytes after that were \
+                 ignored",
+            );
+        }
+        if let Some(why) = damage {
+            ctx.warn(len, format!("{why}; frames after this point are lost"));
+        }
+        r.bytes = len;
+        Ok(r)
+    }
+
+    fn new(mut store: Store, ctx: &mut Ctx) -> Result<Self, Error> {
+        let mut h = Vec::with_capacity(HEADER_LEN);
+        let got = store.read_at(0, HEADER_LEN, &mut h)?;
+        if got < HEADER_LEN {
+            return Err(Error::Malformed {
+                offset: got as u64,
+                reason: format!(
+                    "the Network Monitor file header is cut short ({got} of {HEADER_LEN} bytes)"
+                ),
+            });
+        }
+        let mut r = Reader::new(&h);
+        let parse = |r: &mut Reader<'_>| -> Result<_, peel_cursor::Short> {
+            let magic = [r.u8()?, r.u8()?, r.u8()?, r.u8()?];
+            let minor = r.u8()?;
+            let major = r.u8()?;
+            let media = r.u16_le()?;
+            let mut st: SystemTime = [0; 8];
+            for v in &mut st {
+                *v = r.u16_le()?;
+            }
+            let table_off = r.u32_le()?;
+            let table_len = r.u32_le()?;
+            Ok((magic, minor, major, media, st, table_off, table_len))
+        };
+        let Ok((magic, minor, major, media, st, table_off, table_len)) = parse(&mut r) else {
+            return Err(Error::Malformed {
+                offset: 0,
+                reason: "Network Monitor header unreadable".into(),
+            });
+        };
+        let expected_major = match magic {
+            MAGIC_V2 => 2,
+            MAGIC_V1 => 1,
+            _ => 0,
+        };
+        if major != expected_major || (major == 2 && minor > 3) {
+            return Err(Error::Unsupported {
+                what: format!(
+                    "Network Monitor file version {major}.{minor} (this reader knows 1.x and \
+                     2.0 to 2.3)"
+                ),
+            });
+        }
+        let ticks = match (major, minor) {
+            (1, _) => 1000,
+            (_, 3) => 10_000_000,
+            _ => 1_000_000,
+        };
+        ctx.interfaces
+            .push(Interface::new(media_link_type(media), 0, ticks));
+        let mut count = table_len / 4;
+        let file_len = store.len();
+        if u64::from(table_off) + u64::from(table_len) > file_len {
+            ctx.warn(
+                file_len,
+                format!(
+                    "the frame table ({count} frames at byte {table_off}) lies past the end of \
+                     the file ({file_len} bytes): the file is truncated and no frame can be \
+                     located"
+                ),
+            );
+            count = 0;
+        } else if table_len & 3 != 0 {
+            ctx.warn(
+                u64::from(table_off),
+                format!(
+                    "frame table length {table_len} is not a multiple of 4; used {count} entries"
+                ),
+            );
+        }
+        Ok(NetMonReader {
+            store,
+            major,
+            minor,
+            media,
+            start: system_time_nanos(&st),
+            table_off: u64::from(table_off),
+            count,
+            next: 0,
+            chunk: Vec::new(),
+            chunk_start: 0,
+            scratch: Vec::new(),
+            bytes: HEADER_LEN as u64,
+        })
+    }
+
+    pub(crate) fn bytes_read(&self) -> u64 {
+        self.bytes
+    }
+
+    /// The file offset of frame `i` (< count), reading the table in chunks.
+    fn entry(&mut self, i: u32) -> io::Result<Option<u64>> {
+        let in_chunk = i
+            .checked_sub(self.chunk_start)
+            .filter(|&k| (k as usize) < self.chunk.len());
+        if let Some(k) = in_chunk {
+            return Ok(self.chunk.get(k as usize).map(|&o| u64::from(o)));
+        }
+        let n = TABLE_CHUNK.min(self.count - i);
+        self.scratch.clear();
+        let off = self.table_off + 4 * u64::from(i);
+        let got = self.store.read_at(off, 4 * n as usize, &mut self.scratch)?;
+        if self.store_is_file() {
+            self.bytes += got as u64;
+        }
+        self.chunk.clear();
+        self.chunk.extend(
+            self.scratch
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+        );
+        self.chunk_start = i;
+        Ok(self.chunk.first().map(|&o| u64::from(o)))
+    }
+
+    fn store_is_file(&self) -> bool {
+        matches!(self.store, Store::File { .. })
+    }
+
+    /// The next frame in table order, or `None` at the end or at damage (with a warning).
+    pub(crate) fn next(&mut self, ctx: &mut Ctx) -> io::Result<Option<Meta>> {
+        if self.next >= self.count {
+            return Ok(None);
+        }
+        let i = self.next;
+        self.next += 1;
+        let Some(off) = self.entry(i)? else {
+            ctx.warn(self.table_off, "the frame table could not be read; stopped");
+            return Ok(None);
+        };
+        let (head, trailer) = match (self.major, self.minor) {
+            (1, _) => (8usize, 0usize),
+            (_, 0) => (16, 0),
+            (_, 1) => (16, 2),
+            (_, 2) => (16, 6),
+            _ => (16, 15),
+        };
+        let len = self.store.len();
+        let frame = i + 1;
+        if off + head as u64 > len {
+            ctx.warn(
+                off,
+                format!(
+                    "frame {frame}'s record at byte {off} lies past the end of the file ({len} \
+                     bytes): the file is truncated; stopped"
+                ),
+            );
+            return Ok(None);
+        }
+        ctx.buf.clear();
+        let got = self.store.read_at(off, head, &mut ctx.buf)?;
+        let mut r = Reader::new(&ctx.buf);
+        let parsed = if self.major == 1 {
+            (|| -> Result<_, peel_cursor::Short> {
+                let delta_ms = r.u32_le()?;
+                let orig = r.u16_le()?;
+                let incl = r.u16_le()?;
+                Ok((
+                    i128::from(delta_ms) * 1_000_000,
+                    u32::from(orig),
+                    u32::from(incl),
+                ))
+            })()
+        } else {
+            (|| -> Result<_, peel_cursor::Short> {
+                let delta_us = r.i64_le()?;
+                let orig = r.u32_le()?;
+                let incl = r.u32_le()?;
+                Ok((i128::from(delta_us) * 1000, orig, incl))
+            })()
+        };
+        let Ok((delta, orig_len, incl)) = parsed else {
+            ctx.warn(
+                off,
+                format!(
+                    "frame {frame}'s record header is cut short ({got} of {head} bytes); stopped"
+                ),
+            );
+            return Ok(None);
+        };
+        let incl = incl as usize;
+        let end = off + (head + incl + trailer) as u64;
+        if incl > MAX_RECORD || end > len {
+            ctx.warn(
+                off,
+                format!(
+                    "frame {frame} claims {incl} captured bytes{}, which runs past the end of the \
+                     file ({len} bytes): the file is truncated or corrupt; stopped",
+                    if trailer > 0 { " and a trailer" } else { "" }
+                ),
+            );
+            return Ok(None);
+        }
+        let want = incl + trailer;
+        let got = self.store.read_at(off + head as u64, want, &mut ctx.buf)?;
+        if self.store_is_file() {
+            self.bytes += (head + got) as u64;
+        }
+        if got < want {
+            ctx.warn(
+                off,
+                format!("frame {frame} could not be read whole (the file shrank?); stopped"),
+            );
+            return Ok(None);
+        }
+        let mut t = Reader::new(ctx.buf.get(head + incl..).unwrap_or(&[]));
+        let media = if trailer >= 2 {
+            t.u16_le().unwrap_or(self.media)
+        } else {
+            self.media
+        };
+        let nanos = if trailer >= 14 {
+            let _process = t.u32_le();
+            t.u64_le().map_or(self.start + delta, filetime_nanos)
+        } else {
+            self.start + delta
+        };
+        Ok(Some(Meta {
+            link_type: media_link_type(media),
+            timestamp: Timestamp::from_nanos(nanos),
+            orig_len,
+            interface: 0,
+            range: head..head + incl,
+        }))
+    }
+}
