@@ -1,0 +1,149 @@
+//! Helpers shared by the integration tests: the corpus, tshark, and packets as owned values.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use peel_capture::{CaptureReader, DecryptionSecrets, LinkType, Timestamp, Warning};
+
+/// A frame copied out of a reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    pub link_type: LinkType,
+    pub time: Timestamp,
+    pub orig_len: u32,
+    pub data: Vec<u8>,
+}
+
+/// Everything a reader gave.
+pub struct Read {
+    pub frames: Vec<Frame>,
+    pub warnings: Vec<Warning>,
+    pub secrets: Vec<DecryptionSecrets>,
+}
+
+pub fn drain(mut r: CaptureReader) -> Read {
+    let mut frames = Vec::new();
+    let mut secrets = Vec::new();
+    while let Some(p) = r.next_packet().unwrap() {
+        frames.push(Frame {
+            link_type: p.link_type,
+            time: p.timestamp,
+            orig_len: p.orig_len,
+            data: p.data.to_vec(),
+        });
+        secrets.extend(r.take_secrets());
+    }
+    secrets.extend(r.take_secrets());
+    Read {
+        frames,
+        warnings: r.warnings().to_vec(),
+        secrets,
+    }
+}
+
+pub fn read_path(p: &Path) -> Read {
+    drain(CaptureReader::open(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+}
+
+pub fn read_bytes(b: Vec<u8>) -> Result<Read, peel_capture::Error> {
+    CaptureReader::from_read(Box::new(std::io::Cursor::new(b))).map(drain)
+}
+
+/// The shared corpus, or `None` (with a note) when it is not there.
+pub fn corpus() -> Option<PathBuf> {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    if d.is_dir() {
+        Some(d)
+    } else {
+        eprintln!("note: corpus not found at {}; test skipped", d.display());
+        None
+    }
+}
+
+/// Every capture in the corpus (`.pcap`, `.pcapng`, `.pcapng.gz`, `.cap`), sorted.
+pub fn corpus_files() -> Vec<PathBuf> {
+    let Some(root) = corpus() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let n = p.file_name().unwrap().to_string_lossy().to_string();
+                if [".pcap", ".pcapng", ".pcapng.gz", ".cap"]
+                    .iter()
+                    .any(|s| n.ends_with(s))
+                {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// True when `tool` runs; otherwise prints a note.
+pub fn have(tool: &str) -> bool {
+    let ok = Command::new(tool)
+        .arg("-v")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !ok {
+        eprintln!("note: {tool} not on PATH; its comparison skipped");
+    }
+    ok
+}
+
+/// tshark's view of a file: `time_epoch<TAB>cap_len<TAB>len` per frame, times as with TZ=UTC.
+pub fn tshark_frames(p: &Path) -> Vec<String> {
+    let o = Command::new("tshark")
+        .env("TZ", "UTC")
+        .args(["-n", "--disable-protocol", "ALL", "-r"])
+        .arg(p)
+        .args(["-T", "fields", "-e", "frame.time_epoch", "-e", "frame.cap_len", "-e", "frame.len"])
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "tshark failed on {}: {}",
+        p.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Our frames in tshark's format.
+pub fn as_tshark(frames: &[Frame]) -> Vec<String> {
+    frames
+        .iter()
+        .map(|f| {
+            format!(
+                "{}\t{}\t{}",
+                epoch(f.time),
+                f.data.len(),
+                f.orig_len
+            )
+        })
+        .collect()
+}
+
+/// `secs.nanos` as tshark prints `frame.time_epoch`.
+pub fn epoch(t: Timestamp) -> String {
+    format!("{}.{:09}", t.secs, t.nanos)
+}
+
+/// `t` truncated to a multiple of `unit_ns`.
+pub fn trunc(t: Timestamp, unit_ns: u32) -> Timestamp {
+    Timestamp::new(t.secs, t.nanos - t.nanos % unit_ns)
+}
