@@ -1,0 +1,533 @@
+//! IP fragment reassembly for IPv4 (RFC 791 section 3.2, "Fragmentation and Reassembly") and
+//! IPv6 (RFC 8200 section 4.5).
+//!
+//! Fragments are grouped by source, destination, protocol and identification for IPv4, and by
+//! source, destination and identification for IPv6 (RFC 8200 does not include the next header;
+//! callers pass protocol 0). They may come in any order and may overlap: where they overlap, the
+//! bytes that arrived first are kept, so a later copy cannot rewrite data already seen. A datagram
+//! is complete when the last fragment (more-fragments clear) has set its length and no hole is
+//! left below it.
+//!
+//! Memory is bounded ([`DefragLimits`]): a cap on one datagram's size, on the number of pieces
+//! it arrives in, on the number of datagrams pending and on their bytes together; partial
+//! datagrams older than a time-out (measured in capture time, not wall time) are dropped. Hitting
+//! a cap drops a datagram and says so ([`Reassembly::Dropped`]); it never fails the caller.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use peel_capture::Timestamp;
+
+use crate::IpProto;
+
+/// What identifies the fragments of one datagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FragmentKey {
+    /// Source address.
+    pub src: IpAddr,
+    /// Destination address.
+    pub dst: IpAddr,
+    /// IPv4 protocol; 0 for IPv6.
+    pub proto: u8,
+    /// Identification (16 bits for IPv4, 32 for IPv6).
+    pub id: u32,
+}
+
+/// Caps on reassembly state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DefragLimits {
+    /// Largest reassembled payload, in bytes (65535: neither IPv4 nor IPv6 can say more).
+    pub max_datagram: usize,
+    /// Most datagrams pending at once; the oldest is dropped to make room.
+    pub max_pending: usize,
+    /// Most payload bytes held by pending datagrams together; the oldest are dropped to make room.
+    pub max_total: usize,
+    /// Most disjoint pieces one datagram may be in before it is dropped (a guard against
+    /// adversarial 8-byte fragments).
+    pub max_pieces: usize,
+    /// Seconds of capture time after a datagram's first fragment at which it is given up.
+    pub timeout_secs: i64,
+}
+
+impl Default for DefragLimits {
+    fn default() -> Self {
+        DefragLimits {
+            max_datagram: 65_535,
+            max_pending: 4096,
+            max_total: 32 << 20,
+            max_pieces: 1024,
+            timeout_secs: 60,
+        }
+    }
+}
+
+/// Why a datagram (or one fragment) was given up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropReason {
+    /// The fragment reaches past [`DefragLimits::max_datagram`]: the datagram is dropped.
+    TooLarge,
+    /// More pieces than [`DefragLimits::max_pieces`]: the datagram is dropped.
+    TooManyPieces,
+    /// This fragment contradicts the datagram's length set by an earlier last fragment, and is
+    /// ignored (the datagram stays pending).
+    Inconsistent,
+    /// The fragment was not captured whole (snap length), so it cannot be used.
+    Truncated,
+    /// Even after dropping older datagrams the memory cap leaves no room.
+    MemoryLimit,
+}
+
+/// The outcome of adding one fragment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reassembly<'d> {
+    /// Held; holes remain.
+    Incomplete,
+    /// This fragment completed the datagram.
+    Complete {
+        /// The reassembled payload (IPv4: the data after the header; IPv6: the fragmentable
+        /// part), owned by the [`Defragmenter`] until the next call.
+        payload: &'d [u8],
+        /// Protocol of the payload: the IPv4 protocol, or the next header of the IPv6 fragment
+        /// header of offset 0.
+        proto: IpProto,
+        /// How many fragments were added to it (duplicates included).
+        fragments: u16,
+    },
+    /// The fragment or its datagram was dropped.
+    Dropped(DropReason),
+}
+
+#[derive(Debug)]
+struct Pending {
+    data: Vec<u8>,
+    /// Sorted, disjoint, non-adjacent `[start, end)` ranges that hold data.
+    covered: Vec<(usize, usize)>,
+    total: Option<usize>,
+    proto: Option<IpProto>,
+    first_seen: Timestamp,
+    fragments: u16,
+}
+
+impl Pending {
+    fn is_complete(&self) -> bool {
+        matches!((self.total, self.covered.as_slice()), (Some(t), [(0, e)]) if *e == t)
+    }
+
+    /// Copies the parts of `frag` (at `offset`) not yet covered and records the coverage.
+    fn fill(&mut self, offset: usize, frag: &[u8]) {
+        let end = offset + frag.len();
+        if frag.is_empty() {
+            return;
+        }
+        if self.data.len() < end {
+            self.data.resize(end, 0);
+        }
+        // Walk the gaps between covered ranges inside [offset, end).
+        let mut cursor = offset;
+        for &(s, e) in &self.covered {
+            if e <= cursor {
+                continue;
+            }
+            if s >= end {
+                break;
+            }
+            if s > cursor {
+                copy_range(&mut self.data, frag, offset, cursor, s.min(end));
+            }
+            cursor = cursor.max(e);
+            if cursor >= end {
+                break;
+            }
+        }
+        if cursor < end {
+            copy_range(&mut self.data, frag, offset, cursor, end);
+        }
+        // Merge [offset, end) into the coverage.
+        let mut merged = Vec::with_capacity(self.covered.len() + 1);
+        let (mut ns, mut ne) = (offset, end);
+        let mut placed = false;
+        for &(s, e) in &self.covered {
+            if e < ns {
+                merged.push((s, e));
+            } else if s > ne {
+                if !placed {
+                    merged.push((ns, ne));
+                    placed = true;
+                }
+                merged.push((s, e));
+            } else {
+                ns = ns.min(s);
+                ne = ne.max(e);
+            }
+        }
+        if !placed {
+            merged.push((ns, ne));
+        }
+        self.covered = merged;
+    }
+}
+
+/// Copies `frag[(from - offset)..(to - offset)]` to `data[from..to]`.
+fn copy_range(data: &mut [u8], frag: &[u8], offset: usize, from: usize, to: usize) {
+    let src = frag.get(from - offset..to - offset);
+    let dst = data.get_mut(from..to);
+    if let (Some(src), Some(dst)) = (src, dst) {
+        dst.copy_from_slice(src);
+    }
+}
+
+/// Reassembles IP datagrams from fragments; see the module documentation.
+#[derive(Debug, Default)]
+pub struct Defragmenter {
+    limits: DefragLimits,
+    pending: HashMap<FragmentKey, Pending>,
+    bytes: usize,
+    clock: Option<Timestamp>,
+    last_sweep: Option<Timestamp>,
+    done: Vec<u8>,
+    spare: Vec<u8>,
+}
+
+impl Defragmenter {
+    /// A defragmenter with the given caps.
+    pub fn new(limits: DefragLimits) -> Self {
+        Defragmenter {
+            limits,
+            ..Default::default()
+        }
+    }
+
+    /// The caps in force.
+    pub fn limits(&self) -> DefragLimits {
+        self.limits
+    }
+
+    /// Datagrams waiting for fragments.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Bytes held by pending datagrams.
+    pub fn pending_bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Forgets all pending datagrams.
+    pub fn clear(&mut self) {
+        self.pending.clear();
+        self.bytes = 0;
+    }
+
+    /// Adds a fragment: `offset` in bytes, `more` its more-fragments flag, `data` its payload,
+    /// `proto` the protocol it announces (used from the offset-0 fragment), `now` its capture time.
+    pub fn insert(
+        &mut self,
+        key: FragmentKey,
+        offset: usize,
+        more: bool,
+        data: &[u8],
+        proto: IpProto,
+        now: Timestamp,
+    ) -> Reassembly<'_> {
+        self.tick(now);
+        let end = offset.saturating_add(data.len());
+        if end > self.limits.max_datagram {
+            self.remove(&key);
+            return Reassembly::Dropped(DropReason::TooLarge);
+        }
+        if let Some(p) = self.pending.get(&key) {
+            let past_end = p.total.is_some_and(|t| end > t || (!more && end != t));
+            let before_data = !more && p.covered.last().is_some_and(|&(_, e)| e > end);
+            if past_end || before_data {
+                return Reassembly::Dropped(DropReason::Inconsistent);
+            }
+        } else {
+            if self.pending.len() >= self.limits.max_pending {
+                self.evict_oldest(None);
+            }
+            let data = std::mem::take(&mut self.spare);
+            self.pending.insert(
+                key,
+                Pending {
+                    data,
+                    covered: Vec::new(),
+                    total: None,
+                    proto: None,
+                    first_seen: now,
+                    fragments: 0,
+                },
+            );
+        }
+        let grow = end.saturating_sub(self.pending.get(&key).map_or(0, |p| p.data.len()));
+        while self.bytes + grow > self.limits.max_total {
+            if !self.evict_oldest(Some(&key)) {
+                self.remove(&key);
+                return Reassembly::Dropped(DropReason::MemoryLimit);
+            }
+        }
+        let Some(p) = self.pending.get_mut(&key) else {
+            return Reassembly::Dropped(DropReason::MemoryLimit);
+        };
+        let before = p.data.len();
+        p.fill(offset, data);
+        self.bytes += p.data.len() - before;
+        p.fragments = p.fragments.saturating_add(1);
+        if !more {
+            p.total = Some(end);
+        }
+        if offset == 0 {
+            p.proto = Some(proto);
+        }
+        if p.covered.len() > self.limits.max_pieces {
+            self.remove(&key);
+            return Reassembly::Dropped(DropReason::TooManyPieces);
+        }
+        if !p.is_complete() {
+            return Reassembly::Incomplete;
+        }
+        let Some(p) = self.pending.remove(&key) else {
+            return Reassembly::Incomplete;
+        };
+        self.bytes = self.bytes.saturating_sub(p.data.len());
+        let total = p.total.unwrap_or(0);
+        let mut old = std::mem::replace(&mut self.done, p.data);
+        old.clear();
+        self.spare = old;
+        self.done.truncate(total);
+        Reassembly::Complete {
+            payload: &self.done,
+            proto: p.proto.unwrap_or(proto),
+            fragments: p.fragments,
+        }
+    }
+
+    fn remove(&mut self, key: &FragmentKey) {
+        if let Some(p) = self.pending.remove(key) {
+            self.bytes = self.bytes.saturating_sub(p.data.len());
+        }
+    }
+
+    /// Drops the datagram seen first, other than `keep`; false when there was none.
+    fn evict_oldest(&mut self, keep: Option<&FragmentKey>) -> bool {
+        let oldest = self
+            .pending
+            .iter()
+            .filter(|(k, _)| Some(*k) != keep)
+            .min_by_key(|(_, p)| p.first_seen)
+            .map(|(k, _)| *k);
+        match oldest {
+            Some(k) => {
+                self.remove(&k);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Advances capture time and, at most once a second of it, drops timed-out datagrams.
+    fn tick(&mut self, now: Timestamp) {
+        // Capture files are not always in time order: the clock only moves forward.
+        let clock = match self.clock {
+            Some(c) if c >= now => c,
+            _ => now,
+        };
+        self.clock = Some(clock);
+        let due = match self.last_sweep {
+            Some(l) => clock.secs.saturating_sub(l.secs) >= 1,
+            None => true,
+        };
+        if !due {
+            return;
+        }
+        self.last_sweep = Some(clock);
+        let limit = self.limits.timeout_secs;
+        let before = self.pending.len();
+        self.pending
+            .retain(|_, p| clock.secs.saturating_sub(p.first_seen.secs) <= limit);
+        if self.pending.len() != before {
+            self.bytes = self.pending.values().map(|p| p.data.len()).sum();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    fn key(id: u32) -> FragmentKey {
+        FragmentKey {
+            src: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
+            dst: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
+            proto: 17,
+            id,
+        }
+    }
+
+    fn t(secs: i64) -> Timestamp {
+        Timestamp::new(secs, 0)
+    }
+
+    const UDP: IpProto = IpProto::UDP;
+
+    fn complete(r: Reassembly<'_>) -> Vec<u8> {
+        match r {
+            Reassembly::Complete { payload, .. } => payload.to_vec(),
+            other => panic!("not complete: {other:?}"),
+        }
+    }
+
+    /// A naive model: a byte map where the first write wins.
+    fn model(frags: &[(usize, Vec<u8>)]) -> Vec<u8> {
+        let mut m: Vec<Option<u8>> = Vec::new();
+        for (off, d) in frags {
+            if m.len() < off + d.len() {
+                m.resize(off + d.len(), None);
+            }
+            for (i, &b) in d.iter().enumerate() {
+                m[off + i].get_or_insert(b);
+            }
+        }
+        m.into_iter().map(|b| b.unwrap_or(0)).collect()
+    }
+
+    #[test]
+    fn in_order() {
+        let mut d = Defragmenter::default();
+        assert_eq!(
+            d.insert(key(1), 0, true, &[1; 16], UDP, t(0)),
+            Reassembly::Incomplete
+        );
+        let r = d.insert(key(1), 16, false, &[2; 4], UDP, t(0));
+        assert_eq!(complete(r), [[1u8; 16].as_slice(), &[2; 4]].concat());
+        assert_eq!((d.pending(), d.pending_bytes()), (0, 0));
+    }
+
+    #[test]
+    fn out_of_order_with_overlap_keeps_first_bytes() {
+        let mut d = Defragmenter::default();
+        let frags = vec![
+            (24, vec![4u8; 8]),
+            (8, vec![2; 16]),
+            (16, vec![3; 8]),
+            (0, vec![1; 16]),
+        ];
+        let mut last = None;
+        for (i, (off, data)) in frags.iter().enumerate() {
+            let more = *off != 24;
+            match d.insert(key(7), *off, more, data, UDP, t(0)) {
+                Reassembly::Complete {
+                    payload, fragments, ..
+                } => last = Some((i, fragments, payload.to_vec())),
+                r => assert_eq!(r, Reassembly::Incomplete, "fragment {i}"),
+            }
+        }
+        assert_eq!(last, Some((3, 4, model(&frags))));
+    }
+
+    #[test]
+    fn inconsistent_last_fragments_are_ignored() {
+        let mut d = Defragmenter::default();
+        d.insert(key(2), 8, false, &[2; 8], UDP, t(0));
+        assert_eq!(
+            d.insert(key(2), 8, false, &[2; 16], UDP, t(0)),
+            Reassembly::Dropped(DropReason::Inconsistent)
+        );
+        assert_eq!(
+            d.insert(key(2), 16, true, &[2; 8], UDP, t(0)),
+            Reassembly::Dropped(DropReason::Inconsistent)
+        );
+        assert_eq!(
+            complete(d.insert(key(2), 0, true, &[1; 8], UDP, t(0))).len(),
+            16
+        );
+    }
+
+    #[test]
+    fn keys_keep_datagrams_apart() {
+        let mut d = Defragmenter::default();
+        d.insert(key(1), 0, true, &[1; 8], UDP, t(0));
+        d.insert(key(2), 0, true, &[2; 8], UDP, t(0));
+        assert_eq!(
+            complete(d.insert(key(2), 8, false, &[2; 1], UDP, t(0))),
+            [2u8; 9]
+        );
+        assert_eq!(d.pending(), 1);
+    }
+
+    #[test]
+    fn caps_and_timeouts() {
+        let limits = DefragLimits {
+            max_pending: 2,
+            max_total: 64,
+            max_pieces: 3,
+            ..Default::default()
+        };
+        let mut d = Defragmenter::new(limits);
+        assert_eq!(
+            d.insert(key(1), 65_528, true, &[0; 8], UDP, t(0)),
+            Reassembly::Dropped(DropReason::TooLarge)
+        );
+        d.insert(key(1), 0, true, &[0; 8], UDP, t(0));
+        d.insert(key(2), 0, true, &[0; 8], UDP, t(1));
+        d.insert(key(3), 0, true, &[0; 8], UDP, t(1));
+        assert_eq!(d.pending(), 2, "oldest evicted");
+        // Memory: key 3 grows to 64 bytes; key 2 has to go.
+        d.insert(key(3), 56, true, &[0; 8], UDP, t(1));
+        assert_eq!(d.pending(), 1);
+        assert_eq!(d.pending_bytes(), 64);
+        assert_eq!(
+            d.insert(key(3), 80, true, &[0; 8], UDP, t(1)),
+            Reassembly::Dropped(DropReason::MemoryLimit)
+        );
+        // Pieces.
+        d.insert(key(4), 0, true, &[0; 8], UDP, t(2));
+        d.insert(key(4), 16, true, &[0; 8], UDP, t(2));
+        d.insert(key(4), 32, true, &[0; 8], UDP, t(2));
+        assert_eq!(
+            d.insert(key(4), 48, true, &[0; 8], UDP, t(2)),
+            Reassembly::Dropped(DropReason::TooManyPieces)
+        );
+        // Time-out by capture time.
+        d.insert(key(5), 0, true, &[0; 8], UDP, t(10));
+        d.insert(key(6), 0, true, &[0; 8], UDP, t(100));
+        assert_eq!(d.pending(), 1);
+        assert_eq!(
+            d.insert(key(5), 8, false, &[0; 8], UDP, t(100)),
+            Reassembly::Incomplete
+        );
+    }
+
+    #[test]
+    fn random_fragment_orders_match_the_model() {
+        use proptest::prelude::*;
+        let strategy = (1usize..40, any::<u64>()).prop_flat_map(|(n, seed)| {
+            (
+                proptest::collection::vec((0usize..64, 1usize..6, any::<u8>()), n),
+                Just(seed),
+            )
+        });
+        proptest!(|((pieces, _seed) in strategy)| {
+            // Pieces in 8-byte units; a final piece ends the datagram at the largest end; the
+            // whole range is covered by an extra piece so that completion is possible.
+            let mut frags: Vec<(usize, Vec<u8>)> = pieces
+                .iter()
+                .map(|&(u, l, b)| (u * 8, vec![b; l * 8]))
+                .collect();
+            let end = frags.iter().map(|(o, d)| o + d.len()).max().unwrap_or(8);
+            frags.push((0, vec![0xee; end]));
+            let mut d = Defragmenter::default();
+            let mut got = None;
+            for (i, (off, data)) in frags.iter().enumerate() {
+                let more = off + data.len() != end;
+                match d.insert(key(9), *off, more, data, UDP, t(0)) {
+                    Reassembly::Complete { payload, .. } => { got = Some((i, payload.to_vec())); break; }
+                    Reassembly::Dropped(r) => prop_assert!(false, "dropped {r:?}"),
+                    Reassembly::Incomplete => {}
+                }
+            }
+            let (i, payload) = got.expect("complete");
+            prop_assert_eq!(payload, model(&frags[..=i]));
+        });
+    }
+}
