@@ -832,3 +832,8 @@ fn cooked_next(et: Option<EtherType>, protocol: u16, payload: &[u8], len: usize)
         None => None,
     }
 }
+
+#[cfg(test)]
+mod fixtures;
+#[cfg(test)]
+mod tests;

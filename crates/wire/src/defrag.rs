@@ -4,7 +4,8 @@
 //! Fragments are grouped by source, destination, protocol and identification for IPv4, and by
 //! source, destination and identification for IPv6 (RFC 8200 does not include the next header;
 //! callers pass protocol 0). They may come in any order and may overlap: where they overlap, the
-//! bytes that arrived first are kept, so a later copy cannot rewrite data already seen. A datagram
+//! fragment with the lower offset wins (on equal offsets, the one that arrived first), which is
+//! what Wireshark shows, so payloads compare equal with `tshark`. A datagram
 //! is complete when the last fragment (more-fragments clear) has set its length and no hole is
 //! left below it.
 //!
@@ -40,9 +41,10 @@ pub struct DefragLimits {
     pub max_datagram: usize,
     /// Most datagrams pending at once; the oldest is dropped to make room.
     pub max_pending: usize,
-    /// Most payload bytes held by pending datagrams together; the oldest are dropped to make room.
+    /// Most fragment bytes held by pending datagrams together (duplicates count); the oldest
+    /// are dropped to make room. One datagram may hold at most twice `max_datagram`.
     pub max_total: usize,
-    /// Most disjoint pieces one datagram may be in before it is dropped (a guard against
+    /// Most fragments one datagram may arrive in before it is dropped (a guard against
     /// adversarial 8-byte fragments).
     pub max_pieces: usize,
     /// Seconds of capture time after a datagram's first fragment at which it is given up.
@@ -64,9 +66,10 @@ impl Default for DefragLimits {
 /// Why a datagram (or one fragment) was given up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DropReason {
-    /// The fragment reaches past [`DefragLimits::max_datagram`]: the datagram is dropped.
+    /// The fragment reaches past [`DefragLimits::max_datagram`], or duplicates pile up past
+    /// twice that: the datagram is dropped.
     TooLarge,
-    /// More pieces than [`DefragLimits::max_pieces`]: the datagram is dropped.
+    /// More fragments than [`DefragLimits::max_pieces`]: the datagram is dropped.
     TooManyPieces,
     /// This fragment contradicts the datagram's length set by an earlier last fragment, and is
     /// ignored (the datagram stays pending).
@@ -99,13 +102,15 @@ pub enum Reassembly<'d> {
 
 #[derive(Debug)]
 struct Pending {
-    data: Vec<u8>,
+    /// Every fragment's data, in arrival order.
+    store: Vec<u8>,
+    /// `(offset in datagram, start in store, length)` per fragment, in arrival order.
+    pieces: Vec<(usize, usize, usize)>,
     /// Sorted, disjoint, non-adjacent `[start, end)` ranges that hold data.
     covered: Vec<(usize, usize)>,
     total: Option<usize>,
     proto: Option<IpProto>,
     first_seen: Timestamp,
-    fragments: u16,
 }
 
 impl Pending {
@@ -113,58 +118,74 @@ impl Pending {
         matches!((self.total, self.covered.as_slice()), (Some(t), [(0, e)]) if *e == t)
     }
 
-    /// Copies the parts of `frag` (at `offset`) not yet covered and records the coverage.
-    fn fill(&mut self, offset: usize, frag: &[u8]) {
-        let end = offset + frag.len();
-        if frag.is_empty() {
-            return;
-        }
-        if self.data.len() < end {
-            self.data.resize(end, 0);
-        }
-        // Walk the gaps between covered ranges inside [offset, end).
-        let mut cursor = offset;
-        for &(s, e) in &self.covered {
-            if e <= cursor {
+    /// Lays the fragments out into `out`: by offset, and where they overlap the lower offset
+    /// wins (the earlier arrival on a tie), which is what Wireshark shows.
+    fn assemble(&mut self, out: &mut Vec<u8>) {
+        let total = self.total.unwrap_or(0);
+        out.clear();
+        out.resize(total, 0);
+        let mut order: Vec<usize> = (0..self.pieces.len()).collect();
+        order.sort_by_key(|&i| self.pieces.get(i).map_or(0, |p| p.0));
+        let mut covered: Vec<(usize, usize)> = Vec::new();
+        for i in order {
+            let Some(&(offset, start, len)) = self.pieces.get(i) else {
                 continue;
-            }
-            if s >= end {
-                break;
-            }
-            if s > cursor {
-                copy_range(&mut self.data, frag, offset, cursor, s.min(end));
-            }
-            cursor = cursor.max(e);
-            if cursor >= end {
-                break;
-            }
-        }
-        if cursor < end {
-            copy_range(&mut self.data, frag, offset, cursor, end);
-        }
-        // Merge [offset, end) into the coverage.
-        let mut merged = Vec::with_capacity(self.covered.len() + 1);
-        let (mut ns, mut ne) = (offset, end);
-        let mut placed = false;
-        for &(s, e) in &self.covered {
-            if e < ns {
-                merged.push((s, e));
-            } else if s > ne {
-                if !placed {
-                    merged.push((ns, ne));
-                    placed = true;
+            };
+            let Some(frag) = self.store.get(start..start + len) else {
+                continue;
+            };
+            let end = (offset + len).min(total);
+            let frag = frag.get(..end.saturating_sub(offset)).unwrap_or_default();
+            let mut cursor = offset;
+            for &(s, e) in &covered {
+                if e <= cursor {
+                    continue;
                 }
-                merged.push((s, e));
-            } else {
-                ns = ns.min(s);
-                ne = ne.max(e);
+                if s >= end {
+                    break;
+                }
+                if s > cursor {
+                    copy_range(out, frag, offset, cursor, s.min(end));
+                }
+                cursor = cursor.max(e);
+                if cursor >= end {
+                    break;
+                }
             }
+            if cursor < end {
+                copy_range(out, frag, offset, cursor, end);
+            }
+            cover(&mut covered, offset, end);
         }
-        if !placed {
-            merged.push((ns, ne));
-        }
-        self.covered = merged;
     }
+}
+
+/// Merges `[start, end)` into sorted, disjoint ranges.
+fn cover(covered: &mut Vec<(usize, usize)>, start: usize, end: usize) {
+    if start >= end {
+        return;
+    }
+    let mut merged = Vec::with_capacity(covered.len() + 1);
+    let (mut ns, mut ne) = (start, end);
+    let mut placed = false;
+    for &(s, e) in covered.iter() {
+        if e < ns {
+            merged.push((s, e));
+        } else if s > ne {
+            if !placed {
+                merged.push((ns, ne));
+                placed = true;
+            }
+            merged.push((s, e));
+        } else {
+            ns = ns.min(s);
+            ne = ne.max(e);
+        }
+    }
+    if !placed {
+        merged.push((ns, ne));
+    }
+    *covered = merged;
 }
 
 /// Copies `frag[(from - offset)..(to - offset)]` to `data[from..to]`.
@@ -241,25 +262,27 @@ impl Defragmenter {
             if past_end || before_data {
                 return Reassembly::Dropped(DropReason::Inconsistent);
             }
+            // Duplicates are kept (the lowest offset wins later), but not without end.
+            if p.store.len() + data.len() > 2 * self.limits.max_datagram {
+                self.remove(&key);
+                return Reassembly::Dropped(DropReason::TooLarge);
+            }
         } else {
             if self.pending.len() >= self.limits.max_pending {
                 self.evict_oldest(None);
             }
-            let data = std::mem::take(&mut self.spare);
-            self.pending.insert(
-                key,
-                Pending {
-                    data,
-                    covered: Vec::new(),
-                    total: None,
-                    proto: None,
-                    first_seen: now,
-                    fragments: 0,
-                },
-            );
+            let store = std::mem::take(&mut self.spare);
+            let p = Pending {
+                store,
+                pieces: Vec::new(),
+                covered: Vec::new(),
+                total: None,
+                proto: None,
+                first_seen: now,
+            };
+            self.pending.insert(key, p);
         }
-        let grow = end.saturating_sub(self.pending.get(&key).map_or(0, |p| p.data.len()));
-        while self.bytes + grow > self.limits.max_total {
+        while self.bytes + data.len() > self.limits.max_total {
             if !self.evict_oldest(Some(&key)) {
                 self.remove(&key);
                 return Reassembly::Dropped(DropReason::MemoryLimit);
@@ -268,42 +291,41 @@ impl Defragmenter {
         let Some(p) = self.pending.get_mut(&key) else {
             return Reassembly::Dropped(DropReason::MemoryLimit);
         };
-        let before = p.data.len();
-        p.fill(offset, data);
-        self.bytes += p.data.len() - before;
-        p.fragments = p.fragments.saturating_add(1);
+        p.pieces.push((offset, p.store.len(), data.len()));
+        p.store.extend_from_slice(data);
+        self.bytes += data.len();
+        cover(&mut p.covered, offset, end);
         if !more {
             p.total = Some(end);
         }
         if offset == 0 {
             p.proto = Some(proto);
         }
-        if p.covered.len() > self.limits.max_pieces {
+        if p.pieces.len() > self.limits.max_pieces {
             self.remove(&key);
             return Reassembly::Dropped(DropReason::TooManyPieces);
         }
         if !p.is_complete() {
             return Reassembly::Incomplete;
         }
-        let Some(p) = self.pending.remove(&key) else {
+        let Some(mut p) = self.pending.remove(&key) else {
             return Reassembly::Incomplete;
         };
-        self.bytes = self.bytes.saturating_sub(p.data.len());
-        let total = p.total.unwrap_or(0);
-        let mut old = std::mem::replace(&mut self.done, p.data);
-        old.clear();
-        self.spare = old;
-        self.done.truncate(total);
+        self.bytes = self.bytes.saturating_sub(p.store.len());
+        p.assemble(&mut self.done);
+        let fragments = u16::try_from(p.pieces.len()).unwrap_or(u16::MAX);
+        p.store.clear();
+        self.spare = p.store;
         Reassembly::Complete {
             payload: &self.done,
             proto: p.proto.unwrap_or(proto),
-            fragments: p.fragments,
+            fragments,
         }
     }
 
     fn remove(&mut self, key: &FragmentKey) {
         if let Some(p) = self.pending.remove(key) {
-            self.bytes = self.bytes.saturating_sub(p.data.len());
+            self.bytes = self.bytes.saturating_sub(p.store.len());
         }
     }
 
@@ -345,7 +367,7 @@ impl Defragmenter {
         self.pending
             .retain(|_, p| clock.secs.saturating_sub(p.first_seen.secs) <= limit);
         if self.pending.len() != before {
-            self.bytes = self.pending.values().map(|p| p.data.len()).sum();
+            self.bytes = self.pending.values().map(|p| p.store.len()).sum();
         }
     }
 }
@@ -377,10 +399,12 @@ mod tests {
         }
     }
 
-    /// A naive model: a byte map where the first write wins.
+    /// A naive model: a byte map written in offset order (stable), where the first write wins.
     fn model(frags: &[(usize, Vec<u8>)]) -> Vec<u8> {
+        let mut sorted: Vec<_> = frags.iter().collect();
+        sorted.sort_by_key(|(off, _)| *off);
         let mut m: Vec<Option<u8>> = Vec::new();
-        for (off, d) in frags {
+        for (off, d) in sorted {
             if m.len() < off + d.len() {
                 m.resize(off + d.len(), None);
             }
@@ -404,7 +428,7 @@ mod tests {
     }
 
     #[test]
-    fn out_of_order_with_overlap_keeps_first_bytes() {
+    fn out_of_order_with_overlap_lower_offset_wins() {
         let mut d = Defragmenter::default();
         let frags = vec![
             (24, vec![4u8; 8]),
@@ -473,7 +497,7 @@ mod tests {
         d.insert(key(3), 0, true, &[0; 8], UDP, t(1));
         assert_eq!(d.pending(), 2, "oldest evicted");
         // Memory: key 3 grows to 64 bytes; key 2 has to go.
-        d.insert(key(3), 56, true, &[0; 8], UDP, t(1));
+        d.insert(key(3), 8, true, &[0; 56], UDP, t(1));
         assert_eq!(d.pending(), 1);
         assert_eq!(d.pending_bytes(), 64);
         assert_eq!(
