@@ -1,0 +1,318 @@
+//! Record protection for one direction (RFC 5246 section 6.2.3; RFC 7366 for encrypt-then-MAC; RFC 6101
+//! section 5.2.3 for SSL 3.0): decrypts a fragment in place, verifies the MAC or tag, tracks the sequence
+//! number and, for TLS 1.0 CBC, the IV carried over from the previous record.
+//!
+//! After a gap in the capture (see [`RecordProtection::on_gap`]):
+//! - stream ciphers (RC4) cannot recover: the keystream position is unknown;
+//! - CBC with implicit IV (SSL 3.0, TLS 1.0) loses the first record after the gap (its IV was the last block
+//!   of a lost record), then continues with that record's last block as IV;
+//! - CBC with explicit IV (TLS 1.1+) and AEAD suites decrypt the next record at once;
+//! - in every case the sequence number (in the MAC or the AEAD's additional data) is unknown; it is searched
+//!   in the window the gap's length allows, and found again by the first record whose MAC or tag verifies.
+
+mod cbc;
+mod gcm;
+mod stream;
+
+pub use self::cbc::CbcCipher;
+pub use self::gcm::GcmCipher;
+pub use self::stream::Rc4Stream;
+
+use crate::error::RecordFault;
+use crate::mac::{MacHeader, RecordMac};
+use crate::record::MAX_CIPHERTEXT;
+use crate::secrets::DirectionKeys;
+use crate::suite::{BulkCipher, CipherSuite};
+use crate::version::ProtocolVersion;
+use std::ops::Range;
+use zeroize::Zeroizing;
+
+/// Sequence numbers to try: the expected one, or after a gap every one in the window (a hint first).
+fn candidates(seq: u64, window: Option<u64>, hint: Option<u64>) -> Vec<u64> {
+    match window {
+        None => vec![seq],
+        Some(w) => {
+            let mut v = Vec::with_capacity(w as usize + 2);
+            if let Some(h) = hint.filter(|h| h.wrapping_sub(seq) <= w) {
+                v.push(h);
+            }
+            v.extend((0..=w).map(|i| seq.wrapping_add(i)));
+            v
+        }
+    }
+}
+
+enum Bulk {
+    Null,
+    Rc4(Rc4Stream),
+    Cbc(CbcCipher),
+    Gcm(GcmCipher),
+}
+
+/// Most sequence numbers tried after a gap.
+const MAX_SEQ_TRIES: u64 = 4096;
+
+/// Decryption state of one direction under one set of keys.
+pub struct RecordProtection {
+    bulk: Bulk,
+    mac: Option<RecordMac>,
+    etm: bool,
+    explicit_iv: bool,
+    /// Last ciphertext block of the previous record (implicit IV) or the AEAD salt.
+    iv: Zeroizing<Vec<u8>>,
+    seq: u64,
+    /// After a gap: how many further sequence numbers may have been used by lost records.
+    seq_window: Option<u64>,
+    /// Implicit-IV CBC after a gap: the next record's IV is unknown.
+    iv_lost: bool,
+    /// Stream cipher after a gap: nothing more can be decrypted.
+    lost: bool,
+}
+
+/// The version-dependent features a protection needs.
+#[derive(Debug, Clone, Copy)]
+pub struct ProtectionParams {
+    /// Negotiated version.
+    pub version: ProtocolVersion,
+    /// Encrypt-then-MAC negotiated (RFC 7366; only meaningful for CBC suites).
+    pub encrypt_then_mac: bool,
+}
+
+impl RecordProtection {
+    /// Builds the protection for `suite` from one direction's keys; `None` if the cipher is not supported.
+    pub fn new(suite: &CipherSuite, keys: &DirectionKeys, p: ProtectionParams) -> Option<Self> {
+        let ssl3 = p.version <= ProtocolVersion::SSL3;
+        let bulk = match suite.cipher {
+            BulkCipher::Null => Bulk::Null,
+            BulkCipher::Rc4_128 => Bulk::Rc4(Rc4Stream::new(&keys.key)?),
+            BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc | BulkCipher::TripleDesEdeCbc => {
+                Bulk::Cbc(CbcCipher::new(suite.cipher, &keys.key)?)
+            }
+            BulkCipher::Aes128Gcm | BulkCipher::Aes256Gcm => {
+                Bulk::Gcm(GcmCipher::new(suite.cipher, &keys.key)?)
+            }
+            _ => return None,
+        };
+        let mac = RecordMac::new(suite.mac, &keys.mac_key, ssl3);
+        if mac.is_none() && !matches!(bulk, Bulk::Gcm(_)) {
+            return None;
+        }
+        Some(Self {
+            etm: p.encrypt_then_mac && matches!(bulk, Bulk::Cbc(_)),
+            explicit_iv: p.version.has_explicit_iv(),
+            bulk,
+            mac,
+            iv: Zeroizing::new(keys.iv.to_vec()),
+            seq: 0,
+            seq_window: None,
+            iv_lost: false,
+            lost: false,
+        })
+    }
+
+    /// True for ciphers whose state runs across records (RC4) or CBC with implicit IV.
+    pub fn is_chained(&self) -> bool {
+        match self.bulk {
+            Bulk::Rc4(_) => true,
+            Bulk::Cbc(_) => !self.explicit_iv,
+            _ => false,
+        }
+    }
+
+    /// The next sequence number.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// Records that `len` bytes of this direction were not captured (see the module doc).
+    pub fn on_gap(&mut self, len: u64) {
+        match self.bulk {
+            Bulk::Rc4(_) => self.lost = true,
+            Bulk::Cbc(_) if !self.explicit_iv => self.iv_lost = true,
+            _ => {}
+        }
+        // Each lost record takes at least a header and a few bytes; at most MAX_SEQ_TRIES are tried.
+        let most = len / 6 + 1;
+        self.seq_window = Some(
+            self.seq_window
+                .unwrap_or(0)
+                .saturating_add(most)
+                .min(MAX_SEQ_TRIES),
+        );
+    }
+
+    /// Decrypts and verifies the fragment in `buf` in place; returns the plaintext's range within `buf`.
+    /// The sequence number advances whether or not the check passes (the record was sent either way).
+    pub fn open(
+        &mut self,
+        content_type: u8,
+        version: u16,
+        buf: &mut [u8],
+    ) -> Result<Range<usize>, RecordFault> {
+        if self.lost {
+            return Err(RecordFault::LostAfterGap);
+        }
+        let r = self.open_inner(content_type, version, buf);
+        match &r {
+            Ok((_, seq)) => {
+                self.seq = seq.wrapping_add(1);
+                self.seq_window = None;
+            }
+            Err(_) if self.seq_window.is_some() => {
+                // Unknown sequence: this record may have taken one more number.
+                self.seq_window = self.seq_window.map(|w| (w + 1).min(MAX_SEQ_TRIES));
+            }
+            Err(_) => self.seq = self.seq.wrapping_add(1),
+        }
+        r.map(|(range, _)| range)
+    }
+
+    fn open_inner(
+        &mut self,
+        content_type: u8,
+        version: u16,
+        buf: &mut [u8],
+    ) -> Result<(Range<usize>, u64), RecordFault> {
+        if buf.len() > MAX_CIPHERTEXT {
+            return Err(RecordFault::BadLength);
+        }
+        let hdr = |seq| MacHeader {
+            seq,
+            content_type,
+            version,
+        };
+        let (seq0, window) = (self.seq, self.seq_window);
+        match &mut self.bulk {
+            Bulk::Null => {
+                let mac = self.mac.as_ref().ok_or(RecordFault::BadMac)?;
+                let n = buf
+                    .len()
+                    .checked_sub(mac.len())
+                    .ok_or(RecordFault::BadLength)?;
+                let (content, tag) = buf.split_at(n);
+                let seq = candidates(seq0, window, None)
+                    .into_iter()
+                    .find(|&s| mac.verify(hdr(s), content, tag))
+                    .ok_or(RecordFault::BadMac)?;
+                Ok((0..n, seq))
+            }
+            Bulk::Rc4(rc4) => {
+                rc4.apply(buf);
+                let mac = self.mac.as_ref().ok_or(RecordFault::BadMac)?;
+                let n = buf
+                    .len()
+                    .checked_sub(mac.len())
+                    .ok_or(RecordFault::BadLength)?;
+                let (content, tag) = buf.split_at(n);
+                let seq = candidates(seq0, window, None)
+                    .into_iter()
+                    .find(|&s| mac.verify(hdr(s), content, tag))
+                    .ok_or(RecordFault::BadMac)?;
+                Ok((0..n, seq))
+            }
+            Bulk::Gcm(gcm) => {
+                // explicit nonce (8) | ciphertext | tag (16)
+                if buf.len() < 24 || self.iv.len() != 4 {
+                    return Err(RecordFault::BadLength);
+                }
+                let plain_len = buf.len() - 24;
+                let mut nonce = [0u8; 12];
+                nonce[..4].copy_from_slice(&self.iv);
+                nonce[4..].copy_from_slice(&buf[..8]);
+                let hint = u64::from_be_bytes([
+                    buf[0], buf[1], buf[2], buf[3], buf[4], buf[5], buf[6], buf[7],
+                ]);
+                let (body, tag) = buf.split_at_mut(8 + plain_len);
+                let data = &mut body[8..];
+                let mut aad = [0u8; 13];
+                aad[8] = content_type;
+                aad[9..11].copy_from_slice(&version.to_be_bytes());
+                aad[11..13].copy_from_slice(&(plain_len as u16).to_be_bytes());
+                for s in candidates(seq0, window, Some(hint)) {
+                    aad[..8].copy_from_slice(&s.to_be_bytes());
+                    if gcm.open(&nonce, &aad, data, tag) {
+                        return Ok((8..8 + plain_len, s));
+                    }
+                }
+                Err(RecordFault::BadTag)
+            }
+            Bulk::Cbc(c) => {
+                let bs = c.block_size();
+                let mac = self.mac.as_ref().ok_or(RecordFault::BadMac)?;
+                let ml = mac.len();
+                if buf.is_empty() || !buf.len().is_multiple_of(bs) {
+                    return Err(RecordFault::BadLength);
+                }
+                let iv_len = if self.explicit_iv { bs } else { 0 };
+                let mut seq_found = None;
+                let mut end = buf.len();
+                if self.etm {
+                    // RFC 7366: MAC over IV + ciphertext, then decrypt.
+                    end = buf.len().checked_sub(ml).ok_or(RecordFault::BadLength)?;
+                    if end < iv_len + bs || !(end - iv_len).is_multiple_of(bs) {
+                        return Err(RecordFault::BadLength);
+                    }
+                    let (ct, tag) = buf.split_at(end);
+                    seq_found = Some(
+                        candidates(seq0, window, None)
+                            .into_iter()
+                            .find(|&s| mac.verify(hdr(s), ct, tag))
+                            .ok_or(RecordFault::BadMac)?,
+                    );
+                }
+                if end < iv_len + bs {
+                    return Err(RecordFault::BadLength);
+                }
+                let next_iv = buf[end - bs..end].to_vec();
+                let (iv, data) = if self.explicit_iv {
+                    let (iv, data) = buf[..end].split_at_mut(bs);
+                    (iv.to_vec(), data)
+                } else {
+                    (self.iv.to_vec(), &mut buf[..end])
+                };
+                let iv_was_lost = self.iv_lost;
+                if !self.explicit_iv {
+                    *self.iv = next_iv;
+                    self.iv_lost = false;
+                }
+                if iv_was_lost {
+                    return Err(RecordFault::LostAfterGap);
+                }
+                if !c.decrypt(&iv, data) {
+                    return Err(RecordFault::BadLength);
+                }
+                let pad = usize::from(*data.last().ok_or(RecordFault::BadLength)?);
+                let ssl3 = matches!(mac, RecordMac::Ssl3Md5(_) | RecordMac::Ssl3Sha1(_));
+                let pad_ok = if ssl3 {
+                    pad < bs
+                } else {
+                    data.len() > pad
+                        && data[data.len() - 1 - pad..]
+                            .iter()
+                            .all(|&b| usize::from(b) == pad)
+                };
+                let unpadded = data.len().checked_sub(pad + 1);
+                let content_start = iv_len;
+                match (self.etm, seq_found) {
+                    (true, Some(s)) => {
+                        let n = unpadded.filter(|_| pad_ok).ok_or(RecordFault::BadPadding)?;
+                        Ok((content_start..content_start + n, s))
+                    }
+                    _ => {
+                        let n = unpadded
+                            .filter(|_| pad_ok)
+                            .and_then(|u| u.checked_sub(ml))
+                            .ok_or(RecordFault::BadPadding)?;
+                        let (content, rest) = data.split_at(n);
+                        let tag = &rest[..ml];
+                        let s = candidates(seq0, window, None)
+                            .into_iter()
+                            .find(|&s| mac.verify(hdr(s), content, tag))
+                            .ok_or(RecordFault::BadMac)?;
+                        Ok((content_start..content_start + n, s))
+                    }
+                }
+            }
+        }
+    }
+}

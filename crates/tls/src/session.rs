@@ -1,0 +1,776 @@
+//! The passive session tracker: one [`Connection`] per TCP connection, fed with each direction's
+//! reassembled bytes in capture order. It deframes records, decrypts them with the keys of the current
+//! session, joins handshake messages, follows the handshake with one `match (state, message, side)`,
+//! derives keys, and switches each direction to new keys at its ChangeCipherSpec (initial handshakes,
+//! resumptions and renegotiations alike).
+
+use crate::cache::SessionCache;
+use crate::cipher::{ProtectionParams, RecordProtection};
+use crate::error::{RecordFault, SecretError};
+use crate::event::{Event, Resumption, SessionSummary, Side, Undecrypted};
+use crate::extension::ExtensionType;
+use crate::handshake::{
+    encrypted_premaster, Certificate, ClientHello, HandshakeJoiner, HandshakeType, Joined, Message,
+    NewSessionTicket, ServerHello,
+};
+use crate::record::{ContentType, Deframer, Next, RecordHeader};
+use crate::secrets::{Kdf, MasterSecret, PreMasterSecret, SecretProvider};
+use crate::suite::{CipherSuite, KeyExchange};
+use crate::version::ProtocolVersion;
+
+/// Most handshake bytes kept for the transcript hash (RFC 7627 needs it up to the ClientKeyExchange).
+const MAX_TRANSCRIPT: usize = 1 << 20;
+
+/// Where the current handshake stands. Missing messages are tolerated: each arm only needs the messages
+/// that carry what it uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HsState {
+    /// No handshake seen yet.
+    Idle,
+    /// ClientHello seen.
+    ClientHello,
+    /// ServerHello seen.
+    ServerHello,
+    /// ClientKeyExchange seen (full handshake).
+    KeyExchange,
+    /// A Finished seen in at least one direction.
+    Finishing,
+    /// Both Finished seen: application data flows under this session's keys.
+    Established,
+}
+
+/// Read state of one direction.
+enum ReadState {
+    /// No ChangeCipherSpec yet: records are in the clear.
+    Plain,
+    /// Records are protected by the keys of session `.1`.
+    Protected(Box<RecordProtection>, usize),
+    /// Records are protected by keys we do not have.
+    Opaque,
+}
+
+struct Direction {
+    deframer: Deframer,
+    joiner: HandshakeJoiner,
+    read: ReadState,
+    /// Keys that take effect at this direction's next ChangeCipherSpec, with their session index.
+    pending: Option<(Box<RecordProtection>, usize)>,
+}
+
+impl Direction {
+    fn new() -> Self {
+        Self {
+            deframer: Deframer::new(),
+            joiner: HandshakeJoiner::default(),
+            read: ReadState::Plain,
+            pending: None,
+        }
+    }
+}
+
+/// The handshake in progress (or the last one).
+struct Handshake {
+    session: usize,
+    state: HsState,
+    client_random: [u8; 32],
+    server_random: Option<[u8; 32]>,
+    offered_session_id: Vec<u8>,
+    offered_ticket: Option<Vec<u8>>,
+    suite_id: Option<u16>,
+    version: ProtocolVersion,
+    ems: bool,
+    etm: bool,
+    certificate: Option<Vec<u8>>,
+    encrypted_pms: Option<Vec<u8>>,
+    session_hash: Option<Vec<u8>>,
+    transcript: Vec<u8>,
+    transcript_overflow: bool,
+    master: Option<MasterSecret>,
+    keys_tried: bool,
+    tickets: Vec<Vec<u8>>,
+    finished: [bool; 2],
+}
+
+impl Handshake {
+    fn new(session: usize, client_random: [u8; 32]) -> Self {
+        Self {
+            session,
+            state: HsState::ClientHello,
+            client_random,
+            server_random: None,
+            offered_session_id: Vec::new(),
+            offered_ticket: None,
+            suite_id: None,
+            version: ProtocolVersion::TLS1_2,
+            ems: false,
+            etm: false,
+            certificate: None,
+            encrypted_pms: None,
+            session_hash: None,
+            transcript: Vec::new(),
+            transcript_overflow: false,
+            master: None,
+            keys_tried: false,
+            tickets: Vec::new(),
+            finished: [false; 2],
+        }
+    }
+
+    fn add_transcript(&mut self, raw: &[u8]) {
+        if self.transcript.len() + raw.len() > MAX_TRANSCRIPT {
+            self.transcript_overflow = true;
+        } else {
+            self.transcript.extend_from_slice(raw);
+        }
+    }
+
+    fn kdf(&self) -> Option<Kdf> {
+        let suite = CipherSuite::lookup(self.suite_id?)?;
+        Some(Kdf::for_version(self.version, suite.prf))
+    }
+}
+
+/// Passive TLS over one TCP connection.
+///
+/// Feed each direction's reassembled bytes with [`Connection::on_data`] in capture order; events come out
+/// through the sink; [`Connection::sessions`] summarises each handshake.
+pub struct Connection {
+    stream: u32,
+    /// Index 0: bytes from the TCP initiator; 1: from the responder.
+    dirs: [Direction; 2],
+    /// Which direction the client is (None until a hello decides; the initiator is assumed meanwhile).
+    client_is_initiator: Option<bool>,
+    hs: Option<Handshake>,
+    sessions: Vec<SessionSummary>,
+    /// Reused decryption buffer.
+    scratch: Vec<u8>,
+}
+
+fn dir_index(from_initiator: bool) -> usize {
+    if from_initiator {
+        0
+    } else {
+        1
+    }
+}
+
+impl Connection {
+    /// A new connection; `stream` is the facade's TCP stream number (used in messages only).
+    pub fn new(stream: u32) -> Self {
+        Self {
+            stream,
+            dirs: [Direction::new(), Direction::new()],
+            client_is_initiator: None,
+            hs: None,
+            sessions: Vec::new(),
+            scratch: Vec::with_capacity(1 << 14),
+        }
+    }
+
+    /// The TCP stream number given to [`Connection::new`].
+    pub fn stream(&self) -> u32 {
+        self.stream
+    }
+
+    /// One summary per handshake seen (several with renegotiation), or one describing a connection whose
+    /// handshake was not captured.
+    pub fn sessions(&self) -> &[SessionSummary] {
+        &self.sessions
+    }
+
+    /// True if the TCP initiator is the TLS client (as far as known).
+    pub fn client_is_initiator(&self) -> bool {
+        self.client_is_initiator.unwrap_or(true)
+    }
+
+    fn side_of(&self, d: usize) -> Side {
+        if (d == 0) == self.client_is_initiator() {
+            Side::Client
+        } else {
+            Side::Server
+        }
+    }
+
+    fn dir_of(&self, side: Side) -> usize {
+        if (side == Side::Client) == self.client_is_initiator() {
+            0
+        } else {
+            1
+        }
+    }
+
+    /// Bytes of one direction, as reassembled by TCP, that arrived in `frame`.
+    pub fn on_data(
+        &mut self,
+        from_initiator: bool,
+        bytes: &[u8],
+        frame: u64,
+        secrets: &dyn SecretProvider,
+        cache: &mut SessionCache,
+        sink: &mut dyn FnMut(Event<'_>),
+    ) {
+        let d = dir_index(from_initiator);
+        self.dirs[d].deframer.push(bytes, frame);
+        loop {
+            let (header, sslv2, first_frame, frame) = {
+                let Connection { dirs, scratch, .. } = self;
+                match dirs[d].deframer.next_record() {
+                    Next::NeedMore => break,
+                    Next::Skipped { frame, .. } => {
+                        let side = self.side_of(d);
+                        sink(Event::RecordError {
+                            side,
+                            frame,
+                            reason: RecordFault::BadHeader,
+                        });
+                        continue;
+                    }
+                    Next::Record(r) => {
+                        scratch.clear();
+                        scratch.extend_from_slice(r.fragment);
+                        (r.header, r.sslv2, r.first_frame, r.frame)
+                    }
+                }
+            };
+            self.on_record(d, header, sslv2, first_frame, frame, secrets, cache, sink);
+        }
+    }
+
+    /// A hole of `len` bytes in one direction: the deframer resynchronises on the next plausible record
+    /// header, partial handshake messages are dropped, and the cipher state is recovered where possible
+    /// (see [`crate::cipher`]).
+    pub fn on_gap(&mut self, from_initiator: bool, len: u64) {
+        let dir = &mut self.dirs[dir_index(from_initiator)];
+        dir.deframer.on_gap();
+        dir.joiner.clear();
+        if let ReadState::Protected(p, _) = &mut dir.read {
+            p.on_gap(len);
+        }
+    }
+
+    /// The direction ended (FIN or RST). A partial record left in the buffer is dropped.
+    pub fn on_close(&mut self, from_initiator: bool) {
+        let dir = &mut self.dirs[dir_index(from_initiator)];
+        dir.deframer = Deframer::new();
+        dir.joiner.clear();
+    }
+
+    /// The session a record without a seen handshake belongs to (created on first use).
+    fn orphan_session(&mut self, frame: u64) -> usize {
+        if self.sessions.is_empty() {
+            let mut s = SessionSummary::new(self.client_is_initiator(), frame);
+            s.reason = Some(Undecrypted::HandshakeNotSeen);
+            self.sessions.push(s);
+        }
+        self.sessions.len() - 1
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_record(
+        &mut self,
+        d: usize,
+        header: RecordHeader,
+        sslv2: bool,
+        first_frame: u64,
+        frame: u64,
+        secrets: &dyn SecretProvider,
+        cache: &mut SessionCache,
+        sink: &mut dyn FnMut(Event<'_>),
+    ) {
+        if sslv2 {
+            if self.client_is_initiator.is_none() {
+                self.client_is_initiator = Some(d == 0);
+            }
+            let msg = std::mem::take(&mut self.scratch);
+            if let Ok(ch) = ClientHello::parse_sslv2(&msg) {
+                self.on_client_hello(&ch, frame, sink);
+                if let Some(hs) = &mut self.hs {
+                    hs.add_transcript(&msg);
+                }
+            } else {
+                sink(Event::RecordError {
+                    side: Side::Client,
+                    frame,
+                    reason: RecordFault::MalformedHandshake("SSLv2 ClientHello"),
+                });
+            }
+            self.scratch = msg;
+            return;
+        }
+        let side = self.side_of(d);
+        let ct = header.content_type;
+        // Decrypt in place when this direction is protected.
+        let mut range = 0..self.scratch.len();
+        let mut session_of_record = None;
+        match &mut self.dirs[d].read {
+            ReadState::Plain => {}
+            ReadState::Opaque => {
+                let s = self.orphan_session(frame);
+                let _ = s;
+                sink(Event::Opaque {
+                    side,
+                    frame,
+                    content_type: ct.0,
+                    len: self.scratch.len(),
+                });
+                if ct == ContentType::HANDSHAKE {
+                    self.dirs[d].joiner.clear();
+                }
+                return;
+            }
+            ReadState::Protected(p, s) => {
+                let s = *s;
+                match p.open(ct.0, header.version.0, &mut self.scratch) {
+                    Ok(r) => {
+                        range = r;
+                        session_of_record = Some(s);
+                        if let Some(sum) = self.sessions.get_mut(s) {
+                            sum.records_decrypted += 1;
+                        }
+                    }
+                    Err(reason) => {
+                        if let Some(sum) = self.sessions.get_mut(s) {
+                            if matches!(
+                                reason,
+                                RecordFault::BadMac | RecordFault::BadTag | RecordFault::BadPadding
+                            ) {
+                                sum.records_failed += 1;
+                            }
+                        }
+                        sink(Event::RecordError {
+                            side,
+                            frame,
+                            reason,
+                        });
+                        if ct == ContentType::HANDSHAKE {
+                            self.dirs[d].joiner.clear();
+                        }
+                        return;
+                    }
+                }
+            }
+        }
+        match ct {
+            ContentType::CHANGE_CIPHER_SPEC => {
+                sink(Event::ChangeCipherSpec { side, frame });
+                self.on_change_cipher_spec(d, frame, secrets, cache);
+            }
+            ContentType::ALERT => {
+                let a = self.scratch.get(range).unwrap_or(&[]);
+                if let [level, description] = a {
+                    sink(Event::Alert {
+                        side,
+                        frame,
+                        level: *level,
+                        description: *description,
+                    });
+                }
+            }
+            ContentType::HANDSHAKE => {
+                let plain = self.scratch.get(range).unwrap_or(&[]);
+                self.dirs[d].joiner.push(plain);
+                let mut joiner = std::mem::take(&mut self.dirs[d].joiner);
+                loop {
+                    match joiner.next_message() {
+                        Joined::NeedMore => break,
+                        Joined::TooLong => sink(Event::RecordError {
+                            side,
+                            frame,
+                            reason: RecordFault::HandshakeTooLong,
+                        }),
+                        Joined::Message(m) => self.on_message(d, m, frame, secrets, cache, sink),
+                    }
+                }
+                self.dirs[d].joiner = joiner;
+            }
+            ContentType::APPLICATION_DATA => match session_of_record {
+                Some(session) => sink(Event::AppData {
+                    side,
+                    frame,
+                    first_frame,
+                    session,
+                    plaintext: self.scratch.get(range).unwrap_or(&[]),
+                }),
+                None => {
+                    // Application data before any ChangeCipherSpec: the handshake was not captured (or
+                    // this is TLS 1.3, whose handshake is encrypted without one).
+                    let tls13 = self.hs.as_ref().is_some_and(|h| h.version.is_tls13());
+                    if !tls13 {
+                        self.orphan_session(frame);
+                    }
+                    sink(Event::Opaque {
+                        side,
+                        frame,
+                        content_type: ct.0,
+                        len: self.scratch.len(),
+                    });
+                }
+            },
+            _ => {}
+        }
+    }
+
+    fn on_change_cipher_spec(
+        &mut self,
+        d: usize,
+        _frame: u64,
+        secrets: &dyn SecretProvider,
+        cache: &mut SessionCache,
+    ) {
+        self.ensure_keys(secrets, cache);
+        let dir = &mut self.dirs[d];
+        dir.read = match dir.pending.take() {
+            Some((p, s)) => ReadState::Protected(p, s),
+            None => ReadState::Opaque,
+        };
+        dir.joiner.clear();
+    }
+
+    fn on_client_hello(
+        &mut self,
+        ch: &ClientHello<'_>,
+        frame: u64,
+        sink: &mut dyn FnMut(Event<'_>),
+    ) {
+        let renegotiation = self
+            .hs
+            .as_ref()
+            .is_some_and(|h| h.state != HsState::Idle && h.state != HsState::ClientHello);
+        let mut s = SessionSummary::new(self.client_is_initiator(), frame);
+        s.renegotiation = renegotiation;
+        s.client_version = Some(ch.client_version);
+        s.client_random = Some(ch.random);
+        s.sni = ch.sni().map(|b| String::from_utf8_lossy(b).into_owned());
+        // A second ClientHello before any ServerHello (e.g. after HelloVerifyRequest) replaces the first.
+        let replace = self
+            .hs
+            .as_ref()
+            .is_some_and(|h| h.state == HsState::ClientHello)
+            && !self.sessions.is_empty();
+        let idx = if replace {
+            let i = self.sessions.len() - 1;
+            self.sessions[i] = s;
+            i
+        } else {
+            self.sessions.push(s);
+            self.sessions.len() - 1
+        };
+        let mut hs = Handshake::new(idx, ch.random);
+        hs.offered_session_id = ch.session_id.to_vec();
+        hs.offered_ticket = ch.session_ticket().map(<[u8]>::to_vec);
+        hs.version = ch.client_version;
+        self.hs = Some(hs);
+        sink(Event::Handshake {
+            side: Side::Client,
+            frame,
+            kind: HandshakeType::CLIENT_HELLO,
+            session: idx,
+        });
+    }
+
+    fn on_message(
+        &mut self,
+        d: usize,
+        m: Message<'_>,
+        frame: u64,
+        secrets: &dyn SecretProvider,
+        cache: &mut SessionCache,
+        sink: &mut dyn FnMut(Event<'_>),
+    ) {
+        // The first hello decides the roles.
+        if self.client_is_initiator.is_none() {
+            if m.typ == HandshakeType::CLIENT_HELLO {
+                self.client_is_initiator = Some(d == 0);
+            } else if m.typ == HandshakeType::SERVER_HELLO {
+                self.client_is_initiator = Some(d == 1);
+            }
+        }
+        let side = self.side_of(d);
+        let state = self.hs.as_ref().map_or(HsState::Idle, |h| h.state);
+        let malformed = |what| Event::RecordError {
+            side,
+            frame,
+            reason: RecordFault::MalformedHandshake(what),
+        };
+        match (state, m.typ, side) {
+            (_, HandshakeType::CLIENT_HELLO, Side::Client) => match ClientHello::parse(m.body) {
+                Ok(ch) => {
+                    self.on_client_hello(&ch, frame, sink);
+                    if let Some(hs) = &mut self.hs {
+                        hs.add_transcript(m.raw);
+                    }
+                    return;
+                }
+                Err(_) => sink(malformed("ClientHello")),
+            },
+            (HsState::ClientHello, HandshakeType::SERVER_HELLO, Side::Server) => {
+                match ServerHello::parse(m.body) {
+                    Ok(sh) => self.on_server_hello(&sh),
+                    Err(_) => sink(malformed("ServerHello")),
+                }
+            }
+            (HsState::ServerHello, HandshakeType::CERTIFICATE, Side::Server) => {
+                let tls13 = self.hs.as_ref().is_some_and(|h| h.version.is_tls13());
+                let parsed = if tls13 {
+                    Certificate::parse_tls13(m.body)
+                } else {
+                    Certificate::parse(m.body)
+                };
+                match parsed {
+                    Ok(c) => {
+                        let leaf = c.leaf().map(<[u8]>::to_vec);
+                        if let Some(hs) = &mut self.hs {
+                            hs.certificate.clone_from(&leaf);
+                            if let Some(s) = self.sessions.get_mut(hs.session) {
+                                s.certificate = leaf;
+                            }
+                        }
+                    }
+                    Err(_) => sink(malformed("Certificate")),
+                }
+            }
+            (HsState::ServerHello, HandshakeType::SERVER_KEY_EXCHANGE, Side::Server) => {
+                if let Some(s) = self
+                    .hs
+                    .as_ref()
+                    .and_then(|h| self.sessions.get_mut(h.session))
+                {
+                    s.server_key_exchange = true;
+                }
+            }
+            (
+                HsState::ServerHello | HsState::ClientHello,
+                HandshakeType::CLIENT_KEY_EXCHANGE,
+                Side::Client,
+            ) => {
+                if let Some(hs) = &mut self.hs {
+                    hs.add_transcript(m.raw);
+                    hs.encrypted_pms = Some(encrypted_premaster(m.body, hs.version).to_vec());
+                    if hs.ems && !hs.transcript_overflow {
+                        hs.session_hash = hs.kdf().map(|k| k.session_hash(&hs.transcript));
+                    }
+                    hs.state = HsState::KeyExchange;
+                }
+                sink(Event::Handshake {
+                    side,
+                    frame,
+                    kind: m.typ,
+                    session: self.hs.as_ref().map_or(0, |h| h.session),
+                });
+                return;
+            }
+            (_, HandshakeType::NEW_SESSION_TICKET, Side::Server) => {
+                let tls13 = self.hs.as_ref().is_some_and(|h| h.version.is_tls13());
+                if !tls13 {
+                    if let Ok(t) = NewSessionTicket::parse(m.body) {
+                        if let Some(hs) = &mut self.hs {
+                            match &hs.master {
+                                Some(ms) => cache.insert_ticket(t.ticket, ms.clone()),
+                                None => hs.tickets.push(t.ticket.to_vec()),
+                            }
+                        }
+                    }
+                }
+            }
+            (
+                HsState::KeyExchange | HsState::ServerHello | HsState::Finishing,
+                HandshakeType::FINISHED,
+                _,
+            ) => {
+                if let Some(hs) = &mut self.hs {
+                    let i = usize::from(side == Side::Server);
+                    hs.finished[i] = true;
+                    hs.state = if hs.finished == [true, true] {
+                        HsState::Established
+                    } else {
+                        HsState::Finishing
+                    };
+                }
+            }
+            // HelloRequest (server asks for renegotiation), CertificateRequest, ServerHelloDone,
+            // CertificateVerify, CertificateStatus, and anything out of order: seen, nothing to track.
+            _ => {}
+        }
+        if let Some(hs) = &mut self.hs {
+            if hs.state != HsState::Established && m.typ != HandshakeType::HELLO_REQUEST {
+                hs.add_transcript(m.raw);
+            }
+        }
+        let _ = secrets;
+        sink(Event::Handshake {
+            side,
+            frame,
+            kind: m.typ,
+            session: self.hs.as_ref().map_or(0, |h| h.session),
+        });
+    }
+
+    fn on_server_hello(&mut self, sh: &ServerHello<'_>) {
+        let Some(hs) = &mut self.hs else { return };
+        hs.state = HsState::ServerHello;
+        hs.server_random = Some(sh.random);
+        hs.suite_id = Some(sh.cipher_suite);
+        hs.version = sh.version();
+        hs.ems = sh.has(ExtensionType::EXTENDED_MASTER_SECRET);
+        hs.etm = sh.has(ExtensionType::ENCRYPT_THEN_MAC);
+        let Some(s) = self.sessions.get_mut(hs.session) else {
+            return;
+        };
+        s.version = Some(hs.version);
+        s.server_random = Some(sh.random);
+        s.cipher_suite = Some(sh.cipher_suite);
+        s.cipher_suite_name = CipherSuite::lookup(sh.cipher_suite).map(|c| c.name);
+        s.session_id = sh.session_id.to_vec();
+        s.alpn = sh.alpn().map(|b| String::from_utf8_lossy(b).into_owned());
+        s.extended_master_secret = hs.ems;
+        s.encrypt_then_mac = hs.etm;
+        if !sh.session_id.is_empty() && sh.session_id == hs.offered_session_id.as_slice() {
+            s.resumed = if hs.offered_ticket.is_some() {
+                Resumption::Ticket
+            } else {
+                Resumption::SessionId
+            };
+        }
+        if hs.version.is_tls13() {
+            s.reason = Some(Undecrypted::Tls13);
+        }
+    }
+
+    /// Derives the current handshake's keys once (at its first ChangeCipherSpec) and arms both directions'
+    /// pending states. Records the reason when it cannot.
+    fn ensure_keys(&mut self, secrets: &dyn SecretProvider, cache: &mut SessionCache) {
+        let client_dir = self.dir_of(Side::Client);
+        let Some(hs) = &mut self.hs else {
+            self.orphan_session(0);
+            return;
+        };
+        if hs.keys_tried {
+            return;
+        }
+        hs.keys_tried = true;
+        let Some(summary) = self.sessions.get_mut(hs.session) else {
+            return;
+        };
+        let (Some(suite_id), Some(server_random)) = (hs.suite_id, hs.server_random) else {
+            summary.reason = Some(Undecrypted::HandshakeIncomplete);
+            return;
+        };
+        if hs.version.is_tls13() {
+            summary.reason = Some(Undecrypted::Tls13);
+            return;
+        }
+        let Some(suite) = CipherSuite::lookup(suite_id) else {
+            summary.reason = Some(Undecrypted::UnsupportedSuite {
+                id: suite_id,
+                name: "unknown",
+            });
+            return;
+        };
+        let kdf = Kdf::for_version(hs.version, suite.prf);
+        // Abbreviated handshake: resumption (no ClientKeyExchange, no Certificate).
+        let abbreviated = hs.encrypted_pms.is_none()
+            && (summary.resumed != Resumption::None
+                || (hs.certificate.is_none() && hs.offered_ticket.is_some()));
+        if abbreviated && summary.resumed == Resumption::None {
+            summary.resumed = Resumption::Ticket;
+        }
+        let master = if let Some(ms) = secrets
+            .master_secret(&hs.client_random)
+            .and_then(|b| MasterSecret::from_bytes(&b))
+        {
+            Ok(ms)
+        } else if abbreviated {
+            let by_ticket = hs
+                .offered_ticket
+                .as_deref()
+                .and_then(|t| cache.by_ticket(t));
+            let by_id = cache.by_session_id(&hs.offered_session_id);
+            by_ticket
+                .or(by_id)
+                .cloned()
+                .ok_or_else(|| Undecrypted::ResumedSessionUnknown {
+                    session_id: hs.offered_session_id.clone(),
+                    by_ticket: summary.resumed == Resumption::Ticket,
+                })
+        } else if let Some(epms) = &hs.encrypted_pms {
+            if suite.kx != KeyExchange::Rsa {
+                Err(Undecrypted::EphemeralKeyExchange(suite.kx))
+            } else {
+                let prefix = epms.get(..8).unwrap_or(epms);
+                let pms = match secrets.premaster_by_encrypted(prefix) {
+                    Some(p) => Ok(p),
+                    None => secrets
+                        .rsa_premaster(hs.certificate.as_deref(), epms)
+                        .map_err(|e| match e {
+                            SecretError::NoKeys => Undecrypted::NoKeys,
+                            SecretError::NoKeyForCertificate | SecretError::NoCertificate => {
+                                Undecrypted::NoKeyForCertificate
+                            }
+                            SecretError::DecryptFailed => Undecrypted::PremasterDecryptFailed,
+                            SecretError::KeyUnusable(s) => Undecrypted::KeyUnusable(s),
+                        }),
+                };
+                pms.map(|p| {
+                    let pms = PreMasterSecret::new(p);
+                    match (&hs.session_hash, hs.ems) {
+                        (Some(h), true) => MasterSecret::derive_extended(&pms, kdf, h),
+                        _ => MasterSecret::derive(&pms, kdf, &hs.client_random, &server_random),
+                    }
+                })
+            }
+        } else if suite.kx != KeyExchange::Rsa {
+            Err(Undecrypted::EphemeralKeyExchange(suite.kx))
+        } else {
+            Err(Undecrypted::HandshakeIncomplete)
+        };
+        let master = match master {
+            Ok(m) => m,
+            Err(reason) => {
+                summary.reason = Some(reason);
+                return;
+            }
+        };
+        // Remember the session for later resumptions, whatever happens to the record keys.
+        cache.insert_session_id(&summary.session_id, master.clone());
+        for t in hs.tickets.drain(..) {
+            cache.insert_ticket(&t, master.clone());
+        }
+        hs.master = Some(master.clone());
+        if !suite.is_supported() {
+            summary.reason = Some(Undecrypted::UnsupportedSuite {
+                id: suite.id,
+                name: suite.name,
+            });
+            return;
+        }
+        let mac_len = suite.mac.len();
+        let key_len = suite.cipher.key_len();
+        let iv_len = suite.cipher.iv_len();
+        let kb = master.key_block(
+            kdf,
+            &hs.client_random,
+            &server_random,
+            2 * (mac_len + key_len + iv_len),
+        );
+        let (ck, sk) = kb.split(mac_len, key_len, iv_len);
+        let params = ProtectionParams {
+            version: hs.version,
+            encrypt_then_mac: hs.etm,
+        };
+        let (Some(cp), Some(sp)) = (
+            RecordProtection::new(suite, &ck, params),
+            RecordProtection::new(suite, &sk, params),
+        ) else {
+            summary.reason = Some(Undecrypted::UnsupportedSuite {
+                id: suite.id,
+                name: suite.name,
+            });
+            return;
+        };
+        summary.keys = true;
+        summary.reason = None;
+        let idx = hs.session;
+        self.dirs[client_dir].pending = Some((Box::new(cp), idx));
+        self.dirs[1 - client_dir].pending = Some((Box::new(sp), idx));
+    }
+}
