@@ -1,0 +1,315 @@
+//! Reading a key file: recognising its format by content (never by extension) and decoding it
+//! into RSA private keys plus the certificates stored beside them.
+//!
+//! Formats: PEM (`RSA PRIVATE KEY` = PKCS#1, `PRIVATE KEY` = PKCS#8, `ENCRYPTED PRIVATE KEY` =
+//! encrypted PKCS#8, legacy OpenSSL `Proc-Type: 4,ENCRYPTED` PEM, any number of `CERTIFICATE`
+//! blocks in any order), DER (PKCS#1, PKCS#8, encrypted PKCS#8) and PKCS#12 / PFX.
+
+use std::path::Path;
+
+use der::asn1::ObjectIdentifier;
+use der::Decode;
+use rsa::pkcs1::DecodeRsaPrivateKey;
+use rsa::pkcs8::DecodePrivateKey;
+use rsa::RsaPrivateKey;
+
+use crate::password::{Password, PasswordSource};
+use crate::pbe::{self, PbeError};
+use crate::{pem, pfx, Error};
+
+const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+const RSASSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
+const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+const DSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10040.4.1");
+const X25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.110");
+const X448: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.111");
+const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+const ED448: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.113");
+const DH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10046.2.1");
+
+/// What one key file held.
+pub(crate) struct Contents {
+    /// RSA private keys, in file order (zeroized on drop by the `rsa` crate).
+    pub keys: Vec<RsaPrivateKey>,
+    /// DER certificates, in file order.
+    pub certificates: Vec<Vec<u8>>,
+    /// The first key that was recognised but cannot be used (EC, DSA, …).
+    pub rejected: Option<Error>,
+    /// Something else that was found, for the "not a private key" message.
+    pub found_other: Option<&'static str>,
+}
+
+/// The password, asked for at most once per file and only when needed; also builds errors that
+/// name the file.
+pub(crate) struct Lazy<'a> {
+    path: &'a Path,
+    source: &'a mut dyn PasswordSource,
+    password: Option<Password>,
+}
+
+impl Lazy<'_> {
+    pub(crate) fn get(&mut self) -> Result<&Password, Error> {
+        if self.password.is_none() {
+            self.password = Some(self.source.password_for(self.path)?);
+        }
+        self.password
+            .as_ref()
+            .ok_or_else(|| Error::PasswordRequired {
+                path: self.path.to_path_buf(),
+            })
+    }
+
+    pub(crate) fn corrupt(&self, reason: String) -> Error {
+        Error::Corrupt {
+            path: self.path.to_path_buf(),
+            reason,
+        }
+    }
+
+    pub(crate) fn unsupported(&self, what: String) -> Error {
+        Error::Unsupported {
+            path: self.path.to_path_buf(),
+            what,
+        }
+    }
+
+    pub(crate) fn wrong_password(&self, check: &'static str) -> Error {
+        Error::WrongPassword {
+            path: self.path.to_path_buf(),
+            check,
+        }
+    }
+
+    pub(crate) fn bad_password(&self) -> Error {
+        Error::BadPassword {
+            origin: format!("the password given for {}", self.path.display()),
+            reason: "PKCS#12 passwords must be Unicode BMP characters",
+        }
+    }
+
+    pub(crate) fn pbe_error(&self, e: PbeError, check: &'static str) -> Error {
+        match e {
+            PbeError::WrongPassword => self.wrong_password(check),
+            PbeError::PasswordNotBmp => self.bad_password(),
+            PbeError::Unsupported(what) => self.unsupported(what),
+            PbeError::Corrupt(reason) => self.corrupt(reason),
+        }
+    }
+
+    /// Decryption "succeeded" (the padding happened to look right) but the plaintext is not a
+    /// key: with these schemes that almost always means a wrong password.
+    pub(crate) fn garbled_after_decrypt(&self, e: Error, check: &'static str) -> Error {
+        match e {
+            Error::Corrupt { .. } => self.wrong_password(check),
+            other => other,
+        }
+    }
+}
+
+impl Contents {
+    fn new() -> Self {
+        Contents {
+            keys: Vec::new(),
+            certificates: Vec::new(),
+            rejected: None,
+            found_other: None,
+        }
+    }
+
+    fn reject(&mut self, e: Error) {
+        if self.rejected.is_none() {
+            self.rejected = Some(e);
+        }
+    }
+
+    /// Adds a PKCS#8 PrivateKeyInfo: RSA keys are kept, others rejected with a reason.
+    pub(crate) fn add_pkcs8(&mut self, der: &[u8], lazy: &Lazy<'_>) -> Result<(), Error> {
+        let info = pkcs8::PrivateKeyInfo::try_from(der)
+            .map_err(|e| lazy.corrupt(format!("PKCS#8 key: {e}")))?;
+        let oid = info.algorithm.oid;
+        if oid == RSA_ENCRYPTION {
+            let key = RsaPrivateKey::from_pkcs8_der(der)
+                .map_err(|e| lazy.corrupt(format!("PKCS#8 RSA key: {e}")))?;
+            return self.add_rsa(key, lazy);
+        }
+        self.reject(lazy.unsupported(non_rsa_message(oid)));
+        Ok(())
+    }
+
+    fn add_pkcs1(&mut self, der: &[u8], lazy: &Lazy<'_>) -> Result<(), Error> {
+        let key = RsaPrivateKey::from_pkcs1_der(der)
+            .map_err(|e| lazy.corrupt(format!("PKCS#1 RSA key: {e}")))?;
+        self.add_rsa(key, lazy)
+    }
+
+    fn add_rsa(&mut self, key: RsaPrivateKey, lazy: &Lazy<'_>) -> Result<(), Error> {
+        key.validate().map_err(|_| {
+            lazy.corrupt("the RSA key is inconsistent (its parts do not fit together)".into())
+        })?;
+        self.keys.push(key);
+        Ok(())
+    }
+}
+
+/// The message for a private key that is not RSA.
+fn non_rsa_message(oid: ObjectIdentifier) -> String {
+    let name = match oid {
+        EC_PUBLIC_KEY => "an EC (ECDSA) private key",
+        DSA => "a DSA private key",
+        ED25519 | ED448 => "an EdDSA private key",
+        X25519 | X448 | DH => "a Diffie-Hellman private key",
+        RSASSA_PSS => "an RSA-PSS (signing only) private key",
+        _ => "",
+    };
+    if name.is_empty() {
+        format!("the private key algorithm {oid} is not supported; only RSA keys can decrypt TLS RSA key exchange")
+    } else {
+        non_rsa_text(name)
+    }
+}
+
+fn non_rsa_text(name: &str) -> String {
+    format!(
+        "holds {name}, which cannot decrypt TLS sessions (only an RSA key exchange can be decrypted with the server's key); give a key log with --keylog instead"
+    )
+}
+
+/// Reads everything usable from one key file's bytes.
+pub(crate) fn read(
+    path: &Path,
+    bytes: &[u8],
+    source: &mut dyn PasswordSource,
+) -> Result<Contents, Error> {
+    let mut lazy = Lazy {
+        path,
+        source,
+        password: None,
+    };
+    let mut out = Contents::new();
+    if pem::looks_like_pem(bytes) {
+        read_pem(bytes, &mut lazy, &mut out)?;
+    } else if let Some(pfx) = pfx::parse(bytes) {
+        pfx::load(&pfx, &mut lazy, &mut out)?;
+    } else {
+        read_der(bytes, &mut lazy, &mut out)?;
+    }
+    if out.keys.is_empty() {
+        if let Some(e) = out.rejected.take() {
+            return Err(e);
+        }
+        if !out.certificates.is_empty() {
+            return Err(Error::NotAKey {
+                path: path.to_path_buf(),
+                found: if out.certificates.len() == 1 {
+                    "a certificate"
+                } else {
+                    "a list of certificates"
+                },
+            });
+        }
+        if let Some(found) = out.found_other {
+            return Err(Error::NotAKey {
+                path: path.to_path_buf(),
+                found,
+            });
+        }
+        return Err(Error::NotAKey {
+            path: path.to_path_buf(),
+            found: "a file with no key in it",
+        });
+    }
+    Ok(out)
+}
+
+fn read_pem(bytes: &[u8], lazy: &mut Lazy<'_>, out: &mut Contents) -> Result<(), Error> {
+    for block in pem::blocks(bytes) {
+        let block = match block {
+            Ok(block) => block,
+            Err(bad) => {
+                return Err(lazy.corrupt(format!(
+                    "its PEM block \"{}\" is broken: {}",
+                    bad.label, bad.reason
+                )));
+            }
+        };
+        let encrypted_legacy = block.headers.iter().any(|(name, value)| {
+            name.eq_ignore_ascii_case("Proc-Type") && value.contains("ENCRYPTED")
+        });
+        match block.label.as_str() {
+            "RSA PRIVATE KEY" if encrypted_legacy => {
+                let dek_info = block
+                    .headers
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case("DEK-Info"))
+                    .map(|(_, value)| value.clone())
+                    .ok_or_else(|| lazy.corrupt("an encrypted PEM block has no DEK-Info header".into()))?;
+                let password = lazy.get()?.clone();
+                const CHECK: &str = "the legacy PEM decryption failed";
+                let plain = pbe::decrypt_legacy_pem(&dek_info, &block.der, &password)
+                    .map_err(|e| lazy.pbe_error(e, CHECK))?;
+                out.add_pkcs1(&plain, lazy)
+                    .map_err(|e| lazy.garbled_after_decrypt(e, CHECK))?;
+            }
+            "RSA PRIVATE KEY" => out.add_pkcs1(&block.der, lazy)?,
+            "PRIVATE KEY" => out.add_pkcs8(&block.der, lazy)?,
+            "ENCRYPTED PRIVATE KEY" => encrypted_pkcs8(&block.der, lazy, out)?,
+            "CERTIFICATE" | "X509 CERTIFICATE" => out.certificates.push(block.der.to_vec()),
+            "EC PRIVATE KEY" => out.reject(lazy.unsupported(non_rsa_text("an EC (ECDSA) private key"))),
+            "DSA PRIVATE KEY" => out.reject(lazy.unsupported(non_rsa_text("a DSA private key"))),
+            "OPENSSH PRIVATE KEY" => out.reject(lazy.unsupported(
+                "holds an OpenSSH private key; convert it with `ssh-keygen -p -m PKCS8 -f FILE`".into(),
+            )),
+            "PUBLIC KEY" | "RSA PUBLIC KEY" => out.found_other = Some("a public key"),
+            "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => out.found_other = Some("a certificate request"),
+            "X509 CRL" => out.found_other = Some("a certificate revocation list"),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn encrypted_pkcs8(der: &[u8], lazy: &mut Lazy<'_>, out: &mut Contents) -> Result<(), Error> {
+    let info = pkcs12::pbe_params::EncryptedPrivateKeyInfo::from_der(der)
+        .map_err(|e| lazy.corrupt(format!("encrypted PKCS#8 key: {e}")))?;
+    let password = lazy.get()?.clone();
+    const CHECK: &str = "the PKCS#8 decryption failed";
+    let plain = pbe::decrypt(
+        &info.encryption_algorithm,
+        info.encrypted_data.as_bytes(),
+        &password,
+    )
+    .map_err(|e| lazy.pbe_error(e, CHECK))?;
+    out.add_pkcs8(&plain, lazy)
+        .map_err(|e| lazy.garbled_after_decrypt(e, CHECK))
+}
+
+fn read_der(bytes: &[u8], lazy: &mut Lazy<'_>, out: &mut Contents) -> Result<(), Error> {
+    if pkcs8::PrivateKeyInfo::try_from(bytes).is_ok() {
+        return out.add_pkcs8(bytes, lazy);
+    }
+    if pkcs1::RsaPrivateKey::from_der(bytes).is_ok() {
+        return out.add_pkcs1(bytes, lazy);
+    }
+    if pkcs12::pbe_params::EncryptedPrivateKeyInfo::from_der(bytes).is_ok() {
+        return encrypted_pkcs8(bytes, lazy, out);
+    }
+    if x509_cert::Certificate::from_der(bytes).is_ok() {
+        out.certificates.push(bytes.to_vec());
+        return Ok(());
+    }
+    if spki::SubjectPublicKeyInfoRef::from_der(bytes).is_ok()
+        || pkcs1::RsaPublicKey::from_der(bytes).is_ok()
+    {
+        out.found_other = Some("a public key");
+        return Ok(());
+    }
+    if bytes.first() == Some(&0x30) && bytes.len() > 2 {
+        return Err(lazy.corrupt(
+            "it is DER but not a private key, certificate or PKCS#12 file (or it is truncated)"
+                .into(),
+        ));
+    }
+    Err(Error::Unrecognised {
+        path: lazy.path.to_path_buf(),
+    })
+}

@@ -1,0 +1,189 @@
+//! PKCS#12 / PFX files (RFC 7292): integrity check, then the key and certificate bags.
+//!
+//! Only password integrity mode (an HMAC `MacData`, section 5.1) and password privacy mode
+//! (`EncryptedData` or shrouded key bags, decrypted in [`crate::pbe`]) are supported; that is what
+//! Windows, Java keytool and OpenSSL export. Public-key modes (`SignedData`, `EnvelopedData`) are
+//! reported as unsupported.
+
+use cms::content_info::ContentInfo;
+use cms::encrypted_data::EncryptedData;
+use der::asn1::{AnyRef, ObjectIdentifier, OctetString};
+use der::Decode;
+use hmac::{Hmac, Mac};
+use pkcs12::kdf::{derive_key_utf8, Pkcs12KeyType};
+use pkcs12::pfx::Pfx;
+use pkcs12::safe_bag::SafeBag;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::key_file::{Contents, Lazy};
+use crate::pbe;
+use crate::Error;
+
+const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
+const ID_ENCRYPTED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.6");
+const KEY_BAG: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.10.1.1");
+const SHROUDED_KEY_BAG: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.10.1.2");
+const CERT_BAG: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.10.1.3");
+const SAFE_CONTENTS_BAG: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.10.1.6");
+const X509_CERTIFICATE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.22.1");
+const SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
+const SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+const SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
+const SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
+
+/// How deep `safeContentsBag`s may nest.
+const MAX_NESTING: usize = 4;
+
+/// Parses `bytes` as a PFX, or `None` when it is not one (so other DER forms can be tried).
+pub(crate) fn parse(bytes: &[u8]) -> Option<Pfx> {
+    Pfx::from_der(bytes).ok()
+}
+
+/// Checks the MAC and collects every key and certificate of the PFX into `out`.
+pub(crate) fn load(pfx: &Pfx, lazy: &mut Lazy<'_>, out: &mut Contents) -> Result<(), Error> {
+    let auth_safe = data_content(&pfx.auth_safe).map_err(|reason| lazy.corrupt(reason))?;
+    let auth_safe = auth_safe.ok_or_else(|| {
+        lazy.unsupported(
+            "a PKCS#12 file in public-key integrity mode is not supported; export it with a password".into(),
+        )
+    })?;
+    if let Some(mac_data) = &pfx.mac_data {
+        let rounds = i32::try_from(pbe::MAX_ITERATIONS)
+            .ok()
+            .filter(|&max| mac_data.iterations >= 1 && mac_data.iterations <= max)
+            .map(|_| mac_data.iterations)
+            .ok_or_else(|| lazy.corrupt("PKCS#12 MAC iteration count out of range".into()))?;
+        let salt = mac_data.mac_salt.as_bytes();
+        let expected = mac_data.mac.digest.as_bytes();
+        let password = lazy.get()?.clone();
+        let pw = password.expose();
+        macro_rules! check {
+            ($digest:ty, $len:expr) => {{
+                let key = derive_key_utf8::<$digest>(pw, salt, Pkcs12KeyType::Mac, rounds, $len)
+                    .map(Zeroizing::new)
+                    .map_err(|_| lazy.bad_password())?;
+                let mut mac = <Hmac<$digest> as Mac>::new_from_slice(&key)
+                    .map_err(|_| lazy.corrupt("PKCS#12 MAC key".into()))?;
+                mac.update(auth_safe.as_bytes());
+                mac.verify_slice(expected).is_ok()
+            }};
+        }
+        let oid = mac_data.mac.algorithm.oid;
+        let ok = match oid {
+            SHA1 => check!(sha1::Sha1, 20),
+            SHA256 => check!(sha2::Sha256, 32),
+            SHA384 => check!(sha2::Sha384, 48),
+            SHA512 => check!(sha2::Sha512, 64),
+            other => {
+                return Err(lazy.unsupported(format!(
+                "the PKCS#12 MAC algorithm {other} is not supported; re-export with a SHA-256 MAC"
+            )))
+            }
+        };
+        if !ok {
+            return Err(lazy.wrong_password("the PKCS#12 integrity check failed"));
+        }
+    }
+    let infos = Vec::<ContentInfo>::from_der(auth_safe.as_bytes())
+        .map_err(|e| lazy.corrupt(format!("PKCS#12 AuthenticatedSafe: {e}")))?;
+    for info in &infos {
+        if info.content_type == ID_DATA {
+            let Ok(Some(octets)) = data_content(info) else {
+                return Err(lazy.corrupt("PKCS#12 data content is not an OCTET STRING".into()));
+            };
+            safe_contents(octets.as_bytes(), lazy, out, 0)?;
+        } else if info.content_type == ID_ENCRYPTED_DATA {
+            let encrypted = info
+                .content
+                .decode_as::<EncryptedData>()
+                .map_err(|e| lazy.corrupt(format!("PKCS#12 EncryptedData: {e}")))?;
+            let eci = &encrypted.enc_content_info;
+            let Some(ciphertext) = &eci.encrypted_content else {
+                continue;
+            };
+            let password = lazy.get()?.clone();
+            let plain = pbe::decrypt(&eci.content_enc_alg, ciphertext.as_bytes(), &password)
+                .map_err(|e| lazy.pbe_error(e, "the PKCS#12 certificate bag decryption failed"))?;
+            safe_contents(&plain, lazy, out, 0)?;
+        } else {
+            return Err(lazy.unsupported(format!(
+                "PKCS#12 content of type {} (public-key privacy mode) is not supported; export the key with a password",
+                info.content_type
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The OCTET STRING of an `id-data` ContentInfo; `Ok(None)` for other content types.
+fn data_content(info: &ContentInfo) -> Result<Option<OctetString>, String> {
+    if info.content_type != ID_DATA {
+        return Ok(None);
+    }
+    info.content
+        .decode_as::<OctetString>()
+        .map(Some)
+        .map_err(|e| format!("PKCS#12 data content: {e}"))
+}
+
+/// Walks one SafeContents (a SEQUENCE OF SafeBag).
+fn safe_contents(
+    der: &[u8],
+    lazy: &mut Lazy<'_>,
+    out: &mut Contents,
+    depth: usize,
+) -> Result<(), Error> {
+    if depth > MAX_NESTING {
+        return Err(lazy.corrupt("PKCS#12 bags nested too deeply".into()));
+    }
+    let mut bags = Vec::<SafeBag>::from_der(der)
+        .map_err(|e| lazy.corrupt(format!("PKCS#12 SafeContents: {e}")))?;
+    let result = bags
+        .iter()
+        .try_for_each(|bag| one_bag(bag, lazy, out, depth));
+    // Bag values can hold plaintext keys (keyBag): overwrite them before they are freed.
+    for bag in &mut bags {
+        bag.bag_value.zeroize();
+    }
+    result
+}
+
+fn one_bag(
+    bag: &SafeBag,
+    lazy: &mut Lazy<'_>,
+    out: &mut Contents,
+    depth: usize,
+) -> Result<(), Error> {
+    // bagValue is `[0] EXPLICIT`; the crate keeps the whole tagged element.
+    let tagged =
+        AnyRef::from_der(&bag.bag_value).map_err(|e| lazy.corrupt(format!("PKCS#12 bag: {e}")))?;
+    let value = tagged.value();
+    match bag.bag_id {
+        KEY_BAG => out.add_pkcs8(value, lazy),
+        SHROUDED_KEY_BAG => {
+            let info = pkcs12::pbe_params::EncryptedPrivateKeyInfo::from_der(value)
+                .map_err(|e| lazy.corrupt(format!("PKCS#12 shrouded key bag: {e}")))?;
+            let password = lazy.get()?.clone();
+            let plain = pbe::decrypt(
+                &info.encryption_algorithm,
+                info.encrypted_data.as_bytes(),
+                &password,
+            )
+            .map_err(|e| lazy.pbe_error(e, "the PKCS#12 key bag decryption failed"))?;
+            out.add_pkcs8(&plain, lazy)
+                .map_err(|e| lazy.garbled_after_decrypt(e, "the PKCS#12 key bag decryption failed"))
+        }
+        CERT_BAG => {
+            let cert = pkcs12::cert_type::CertBag::from_der(value)
+                .map_err(|e| lazy.corrupt(format!("PKCS#12 certificate bag: {e}")))?;
+            if cert.cert_id == X509_CERTIFICATE {
+                out.certificates.push(cert.cert_value.as_bytes().to_vec());
+            }
+            Ok(())
+        }
+        SAFE_CONTENTS_BAG => safe_contents(value, lazy, out, depth + 1),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,931 @@
+//! Loading the real key fixtures of the shared corpus, the error for each way it can go wrong, and
+//! a scan proving that no printed form of any type holds the password or key bytes.
+//!
+//! The corpus is read from `$CARGO_MANIFEST_DIR/../../../shared/corpus`; every test prints a note
+//! and passes when it is absent. Extra forms (DER, legacy encrypted PEM, PKCS#8 with PKCS#12 PBE)
+//! are made with `openssl` at test time when it is installed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use peel_keys::{
+    read_password_file, CertSummary, Error, FileOrEnvOrPrompt, KeyRing, NoMatch, NoPassword,
+    Password, PasswordSource,
+};
+use rsa::pkcs1::EncodeRsaPrivateKey;
+use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
+use rsa::traits::PrivateKeyParts;
+use rsa::{Pkcs1v15Encrypt, RsaPrivateKey};
+
+const SPKI: &str = "84a36dfb46b742b5f4d10873ba651788f0677b68569f7485e87725279a909724";
+const CERT_SHA256: &str = "75d28b152b15b91b4bd09c7cb02dac02f33c26d7ca51ca5b1c4a2f32b7600734";
+const PW: &str = "peel-test";
+
+fn corpus() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    if dir.join("generated/server.key.pem").exists() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "note: shared corpus not found at {}; skipping",
+            dir.display()
+        );
+        None
+    }
+}
+
+fn gen(name: &str) -> Option<PathBuf> {
+    corpus().map(|c| c.join("generated").join(name))
+}
+
+fn pw(p: &str) -> Password {
+    Password::new(p.to_string())
+}
+
+/// A source that counts how often it is asked.
+struct Counting {
+    password: Option<Password>,
+    asked: usize,
+}
+
+impl PasswordSource for Counting {
+    fn password_for(&mut self, what: &Path) -> Result<Password, Error> {
+        self.asked += 1;
+        self.password.clone().ok_or(Error::PasswordRequired {
+            path: what.to_path_buf(),
+        })
+    }
+}
+
+fn load_one(path: &Path, password: Option<&str>) -> Result<(KeyRing, usize), Error> {
+    let mut ring = KeyRing::new();
+    let mut src = Counting {
+        password: password.map(pw),
+        asked: 0,
+    };
+    ring.load(path, &mut src)?;
+    Ok((ring, src.asked))
+}
+
+fn have_openssl() -> bool {
+    Command::new("openssl")
+        .arg("version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// A fresh directory per call: tests run in parallel and must not share files.
+fn scratch() -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("peel-keys-test-{}-{n}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+/// Runs openssl with `args`; returns false (and prints why) if it failed.
+fn openssl(args: &[&str]) -> bool {
+    match Command::new("openssl").args(args).output() {
+        Ok(o) if o.status.success() => true,
+        Ok(o) => {
+            eprintln!(
+                "openssl {args:?} failed: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            false
+        }
+        Err(e) => {
+            eprintln!("openssl not runnable: {e}");
+            false
+        }
+    }
+}
+
+/// Extra forms of the server key made with openssl: (file, password).
+fn openssl_forms() -> Vec<(PathBuf, Option<&'static str>)> {
+    let Some(key) = gen("server.key.pem") else {
+        return vec![];
+    };
+    if !have_openssl() {
+        eprintln!("note: openssl not installed; DER and legacy forms not tested");
+        return vec![];
+    }
+    let dir = scratch();
+    let k = key.to_string_lossy().to_string();
+    let p = |n: &str| dir.join(n).to_string_lossy().to_string();
+    let mut out = vec![];
+    let mut make = |name: &str, args: Vec<String>, password: Option<&'static str>| {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        if openssl(&a) {
+            out.push((dir.join(name), password));
+        }
+    };
+    make(
+        "k8.der",
+        vec![
+            "pkey".into(),
+            "-in".into(),
+            k.clone(),
+            "-outform".into(),
+            "DER".into(),
+            "-out".into(),
+            p("k8.der"),
+        ],
+        None,
+    );
+    make(
+        "k1.der",
+        vec![
+            "rsa".into(),
+            "-in".into(),
+            k.clone(),
+            "-traditional".into(),
+            "-outform".into(),
+            "DER".into(),
+            "-out".into(),
+            p("k1.der"),
+        ],
+        None,
+    );
+    make(
+        "legacy-aes.pem",
+        vec![
+            "rsa".into(),
+            "-in".into(),
+            k.clone(),
+            "-traditional".into(),
+            "-aes256".into(),
+            "-passout".into(),
+            format!("pass:{PW}"),
+            "-out".into(),
+            p("legacy-aes.pem"),
+        ],
+        Some(PW),
+    );
+    make(
+        "legacy-3des.pem",
+        vec![
+            "rsa".into(),
+            "-in".into(),
+            k.clone(),
+            "-traditional".into(),
+            "-des3".into(),
+            "-passout".into(),
+            format!("pass:{PW}"),
+            "-out".into(),
+            p("legacy-3des.pem"),
+        ],
+        Some(PW),
+    );
+    make(
+        "pbe-3des.pem",
+        vec![
+            "pkcs8".into(),
+            "-topk8".into(),
+            "-in".into(),
+            k.clone(),
+            "-v1".into(),
+            "PBE-SHA1-3DES".into(),
+            "-passout".into(),
+            format!("pass:{PW}"),
+            "-out".into(),
+            p("pbe-3des.pem"),
+        ],
+        Some(PW),
+    );
+    make(
+        "enc8.der",
+        vec![
+            "pkcs8".into(),
+            "-topk8".into(),
+            "-in".into(),
+            k.clone(),
+            "-v2".into(),
+            "aes-128-cbc".into(),
+            "-outform".into(),
+            "DER".into(),
+            "-passout".into(),
+            format!("pass:{PW}"),
+            "-out".into(),
+            p("enc8.der"),
+        ],
+        Some(PW),
+    );
+    out
+}
+
+fn encrypted_forms() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = ["server.key.enc.pem", "server.pfx", "server-legacy.pfx"]
+        .iter()
+        .filter_map(|n| gen(n))
+        .collect();
+    v.extend(
+        openssl_forms()
+            .into_iter()
+            .filter(|(_, p)| p.is_some())
+            .map(|(f, _)| f),
+    );
+    v
+}
+
+#[test]
+fn every_form_loads_the_same_key() {
+    let Some(_) = corpus() else { return };
+    let mut forms: Vec<(PathBuf, Option<&str>)> = vec![
+        (gen("server.key.pem").unwrap_or_default(), None),
+        (gen("server.rsa.pem").unwrap_or_default(), None),
+        (gen("server.key.enc.pem").unwrap_or_default(), Some(PW)),
+        (gen("server.pfx").unwrap_or_default(), Some(PW)),
+        (gen("server-legacy.pfx").unwrap_or_default(), Some(PW)),
+    ];
+    forms.extend(openssl_forms());
+    for (file, password) in forms {
+        let (ring, asked) =
+            load_one(&file, password).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert_eq!(ring.keys().len(), 1, "{}", file.display());
+        let key = &ring.keys()[0];
+        assert_eq!(key.spki_sha256_hex(), SPKI, "{}", file.display());
+        assert_eq!(key.modulus_bits(), 2048);
+        assert_eq!(key.modulus_len(), 256);
+        assert_eq!(
+            asked,
+            usize::from(password.is_some()),
+            "{}: asked for a password {asked} times",
+            file.display()
+        );
+        if file.extension().is_some_and(|e| e == "pfx") {
+            assert_eq!(key.certificates().len(), 2, "server cert + CA");
+            let cert = key
+                .certificate()
+                .expect("the PFX holds the server certificate");
+            assert_eq!(cert.sha256, CERT_SHA256);
+            assert_eq!(cert.subject, "CN=sip.peel.test,O=Peel Test");
+        }
+    }
+}
+
+#[test]
+fn server_cert_matches_key_by_public_key() {
+    let Some(c) = corpus() else { return };
+    let (ring, _) = load_one(&c.join("generated/server.key.pem"), None).expect("load");
+    let cert = der_of_pem(&c.join("generated/server.crt.pem"));
+    let key = ring.for_certificate(&cert).expect("matches");
+    assert_eq!(key.spki_sha256_hex(), SPKI);
+    let summary = CertSummary::from_der(&cert).expect("summary");
+    assert_eq!(summary.spki_sha256, SPKI);
+    assert_eq!(summary.sha256, CERT_SHA256);
+    assert_eq!(summary.key_algorithm, "RSA");
+    assert_eq!(summary.key_bits, Some(2048));
+    let ca = der_of_pem(&c.join("generated/ca.crt.pem"));
+    assert!(
+        ring.for_certificate(&ca).is_none(),
+        "the CA certificate is not the server's"
+    );
+    let (other, _) = load_one(&c.join("generated/other.key.pem"), None).expect("load other");
+    assert!(other.for_certificate(&cert).is_none());
+}
+
+/// The DER of the first PEM block of a file (test helper, independent of the crate's decoder).
+fn der_of_pem(path: &Path) -> Vec<u8> {
+    let text = std::fs::read_to_string(path).expect("read pem");
+    let b64: String = text
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    base64_decode(&b64)
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    let mut out = vec![];
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => continue,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+#[test]
+fn certificate_summary_equals_openssl() {
+    let Some(c) = corpus() else { return };
+    let path = c.join("generated/server.crt.pem");
+    let s = CertSummary::from_der(&der_of_pem(&path)).expect("summary");
+    // Values printed on 2026-11-25 by
+    // `openssl x509 -in server.crt.pem -noout -serial -subject -issuer -nameopt RFC2253 -dates`
+    // (OpenSSL 3.0): serial=02, subject=CN=sip.peel.test,O=Peel Test,
+    // issuer=CN=Peel Test Root CA,O=Peel Test, notBefore=Nov 25 06:42:31 2026 GMT,
+    // notAfter=Nov 20 06:42:31 2046 GMT. Used when openssl is not installed; compared live otherwise.
+    let mut expected = (
+        "02".to_string(),
+        "CN=sip.peel.test,O=Peel Test".to_string(),
+        "CN=Peel Test Root CA,O=Peel Test".to_string(),
+    );
+    if have_openssl() {
+        let out = Command::new("openssl")
+            .args(["x509", "-in"])
+            .arg(&path)
+            .args([
+                "-noout", "-serial", "-subject", "-issuer", "-nameopt", "RFC2253",
+            ])
+            .output()
+            .expect("openssl runs");
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        for line in text.lines() {
+            if let Some(v) = line.strip_prefix("serial=") {
+                expected.0 = v.to_string();
+            } else if let Some(v) = line.strip_prefix("subject=") {
+                expected.1 = v.to_string();
+            } else if let Some(v) = line.strip_prefix("issuer=") {
+                expected.2 = v.to_string();
+            }
+        }
+    }
+    assert_eq!(s.serial, expected.0);
+    assert_eq!(s.serial_hex, expected.0.to_lowercase());
+    assert_eq!(s.subject, expected.1);
+    assert_eq!(s.issuer, expected.2);
+    assert_eq!(s.not_before, "2026-11-25T06:42:31Z");
+    assert_eq!(s.not_after, "2046-11-20T06:42:31Z");
+}
+
+#[test]
+fn other_corpus_keys_load() {
+    let Some(c) = corpus() else { return };
+    // dmgr key.p12: IBM WebSphere export, RC2-40 certificate bag + 3DES key bag, SHA-1 MAC.
+    let (ring, asked) =
+        load_one(&c.join("wireshark/dmgr-pkcs12/key.p12"), Some("WebAS")).expect("key.p12");
+    assert_eq!(asked, 1);
+    assert_eq!(ring.keys().len(), 1);
+    let key = &ring.keys()[0];
+    assert!(!key.certificates().is_empty(), "key.p12 holds certificates");
+    assert!(key.certificate().is_some(), "one of them is the key's own");
+
+    // PKCS#8 key and certificate in one PEM file.
+    let (ring, asked) = load_one(
+        &c.join("junkie/mycorp_with_sessions/mycorp_with_sessions.pem"),
+        None,
+    )
+    .expect("mycorp");
+    assert_eq!(asked, 0);
+    let key = &ring.keys()[0];
+    assert_eq!(key.certificates().len(), 1);
+    let cert = key.certificate().expect("cert beside the key is the key's");
+    assert_eq!(cert.spki_sha256, key.spki_sha256_hex());
+
+    for f in [
+        "wireshark/rsasnakeoil2/rsasnakeoil2.key",
+        "picoctf/WebNet0/picopico.key",
+    ] {
+        let (ring, asked) = load_one(&c.join(f), None).unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert_eq!((ring.keys().len(), asked), (1, 0), "{f}");
+    }
+}
+
+#[test]
+fn several_keys_in_one_ring() {
+    let Some(c) = corpus() else { return };
+    let mut ring = KeyRing::new();
+    let a = ring
+        .load(&c.join("generated/server.key.pem"), &mut NoPassword)
+        .expect("a");
+    let b = ring
+        .load(&c.join("generated/other.key.pem"), &mut NoPassword)
+        .expect("b");
+    let again = ring
+        .load(&c.join("generated/server.rsa.pem"), &mut NoPassword)
+        .expect("same key again");
+    assert_ne!(a, b);
+    assert_eq!(a, again, "the same public key is not added twice");
+    assert_eq!(ring.keys().len(), 2);
+}
+
+#[test]
+fn wrong_password_is_reported_for_each_encrypted_form() {
+    let Some(_) = corpus() else { return };
+    for file in encrypted_forms() {
+        match load_one(&file, Some("not-the-password")) {
+            Err(e @ Error::WrongPassword { .. }) => {
+                let msg = e.to_string();
+                assert!(msg.starts_with("wrong password for "), "{msg}");
+                assert!(
+                    msg.contains("--password-file") && msg.contains("PEEL_KEY_PASSWORD"),
+                    "{msg}"
+                );
+                assert!(!msg.contains("not-the-password"));
+                if file.extension().is_some_and(|e| e == "pfx") {
+                    assert!(
+                        msg.contains("(the PKCS#12 integrity check failed)"),
+                        "{msg}"
+                    );
+                }
+            }
+            other => panic!("{}: expected WrongPassword, got {other:?}", file.display()),
+        }
+    }
+    let Some(c) = corpus() else { return };
+    let e = load_one(&c.join("wireshark/dmgr-pkcs12/key.p12"), Some("peel-test")).err();
+    assert!(matches!(e, Some(Error::WrongPassword { .. })), "{e:?}");
+}
+
+#[test]
+fn no_password_when_non_interactive() {
+    let Some(_) = corpus() else { return };
+    for file in encrypted_forms() {
+        let mut ring = KeyRing::new();
+        // FileOrEnvOrPrompt with nothing configured and no terminal = the CLI in a pipeline.
+        let mut src = FileOrEnvOrPrompt::new(None, None, None);
+        match ring.load(&file, &mut src) {
+            Err(e @ Error::PasswordRequired { .. }) => {
+                let msg = e.to_string();
+                assert!(
+                    msg.contains("needs a password") && msg.contains("--password-file"),
+                    "{msg}"
+                );
+            }
+            other => panic!(
+                "{}: expected PasswordRequired, got {other:?}",
+                file.display()
+            ),
+        }
+        assert!(ring.is_empty());
+    }
+}
+
+#[test]
+fn certificate_given_as_key() {
+    let Some(c) = corpus() else { return };
+    for f in ["server.crt.pem", "ca.crt.pem", "server.chain.pem"] {
+        let e = load_one(&c.join("generated").join(f), None).err();
+        let Some(e @ Error::NotAKey { .. }) = e else {
+            panic!("{f}: {e:?}")
+        };
+        let msg = e.to_string();
+        assert!(
+            msg.contains(" is a certificate, not a private key")
+                || msg.contains("is a list of certificates"),
+            "{msg}"
+        );
+    }
+    if have_openssl() {
+        let der = scratch().join("server.crt.der");
+        let ok = openssl(&[
+            "x509",
+            "-in",
+            &c.join("generated/server.crt.pem").to_string_lossy(),
+            "-outform",
+            "DER",
+            "-out",
+            &der.to_string_lossy(),
+        ]);
+        if ok {
+            let e = load_one(&der, None).err();
+            assert!(
+                matches!(
+                    e,
+                    Some(Error::NotAKey {
+                        found: "a certificate",
+                        ..
+                    })
+                ),
+                "{e:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn unrecognised_files() {
+    let mut ring = KeyRing::new();
+    let p = Path::new("notes.txt");
+    let e = ring
+        .load_bytes(p, b"just some text\n", &mut NoPassword)
+        .err();
+    let msg = e.as_ref().map(ToString::to_string).unwrap_or_default();
+    assert!(matches!(e, Some(Error::Unrecognised { .. })), "{e:?}");
+    assert_eq!(
+        msg,
+        "notes.txt is not a PEM, DER or PKCS#12 file; give the server's private key with --key"
+    );
+    let e = ring.load_bytes(p, b"", &mut NoPassword).err();
+    assert!(matches!(e, Some(Error::Unrecognised { .. })), "{e:?}");
+    let e = ring
+        .load(Path::new("/nonexistent/key.pem"), &mut NoPassword)
+        .err();
+    assert!(matches!(e, Some(Error::Io { .. })), "{e:?}");
+}
+
+#[test]
+fn ec_key_is_refused_with_a_reason() {
+    if !have_openssl() {
+        eprintln!("note: openssl not installed; EC key test skipped");
+        return;
+    }
+    let dir = scratch();
+    let sec1 = dir.join("ec.sec1.pem");
+    let p8 = dir.join("ec.p8.pem");
+    if !openssl(&[
+        "ecparam",
+        "-name",
+        "prime256v1",
+        "-genkey",
+        "-noout",
+        "-out",
+        &sec1.to_string_lossy(),
+    ]) || !openssl(&[
+        "pkcs8",
+        "-topk8",
+        "-nocrypt",
+        "-in",
+        &sec1.to_string_lossy(),
+        "-out",
+        &p8.to_string_lossy(),
+    ]) {
+        return;
+    }
+    for f in [sec1, p8] {
+        let e = load_one(&f, None).err();
+        let Some(e @ Error::Unsupported { .. }) = e else {
+            panic!("{}: {e:?}", f.display())
+        };
+        let msg = e.to_string();
+        assert!(msg.contains("EC") && msg.contains("--keylog"), "{msg}");
+    }
+}
+
+/// Every fixture cut at many offsets, and with bytes flipped, gives an error or a key, never a
+/// panic; and no error text contains the password.
+#[test]
+fn truncated_and_damaged_fixtures_never_panic() {
+    let Some(c) = corpus() else { return };
+    let mut files: Vec<PathBuf> = [
+        "server.key.pem",
+        "server.rsa.pem",
+        "server.key.enc.pem",
+        "server.pfx",
+        "server-legacy.pfx",
+        "server.crt.pem",
+    ]
+    .iter()
+    .map(|n| c.join("generated").join(n))
+    .collect();
+    files.push(c.join("wireshark/dmgr-pkcs12/key.p12"));
+    files.extend(openssl_forms().into_iter().map(|(f, _)| f));
+    for file in files {
+        let bytes = std::fs::read(&file).expect("read fixture");
+        let step = (bytes.len() / 150).max(1);
+        let mut cases: Vec<Vec<u8>> = (0..bytes.len())
+            .step_by(step)
+            .map(|n| bytes[..n].to_vec())
+            .collect();
+        for i in (0..bytes.len()).step_by(step * 3) {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= 0x5a;
+            cases.push(damaged);
+        }
+        for case in cases {
+            let mut ring = KeyRing::new();
+            let mut src = pw(PW);
+            if let Err(e) = ring.load_bytes(&file, &case, &mut src) {
+                let msg = format!("{e} {e:?}");
+                assert!(!msg.contains(PW), "{msg}");
+            }
+        }
+    }
+    // Random bytes, with and without a DER SEQUENCE or PEM start.
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    for i in 0..300 {
+        let len = rng.gen_range(0..600);
+        let mut junk: Vec<u8> = (0..len).map(|_| rng.gen()).collect();
+        match i % 3 {
+            0 => junk.splice(0..0, [0x30, 0x82, 0x01, 0x00]).for_each(drop),
+            1 => junk
+                .splice(0..0, *b"-----BEGIN PRIVATE KEY-----\n")
+                .for_each(drop),
+            _ => {}
+        }
+        let _ = KeyRing::new().load_bytes(Path::new("junk"), &junk, &mut pw(PW));
+        let _ = CertSummary::from_der(&junk);
+        let _ = KeyRing::new().for_certificate(&junk);
+    }
+}
+
+/// Debug and Display of every public type and error never contain the password or any 16-byte
+/// window of the key's DER (as raw bytes, lowercase or uppercase hex).
+#[test]
+fn nothing_printable_leaks_key_or_password() {
+    let Some(c) = corpus() else { return };
+    let key = RsaPrivateKey::read_pkcs8_pem_file(c.join("generated/server.key.pem"))
+        .expect("rsa reads fixture");
+    let mut secrets: Vec<Vec<u8>> = vec![
+        key.to_pkcs8_der().expect("der").as_bytes().to_vec(),
+        key.to_pkcs1_der().expect("der").as_bytes().to_vec(),
+        key.d().to_bytes_be(),
+    ];
+    secrets.extend(key.primes().iter().map(|p| p.to_bytes_be()));
+    let public = key
+        .to_public_key()
+        .to_public_key_der()
+        .expect("spki")
+        .as_bytes()
+        .to_vec();
+    // The public key may be shown (it is in the certificate); only windows not in it are secret.
+    let windows: Vec<&[u8]> = secrets
+        .iter()
+        .flat_map(|s| s.windows(16))
+        .filter(|w| !public.windows(16).any(|p| &p == w))
+        .collect();
+    assert!(windows.len() > 1000);
+
+    let mut printed: Vec<String> = vec![];
+    let mut ring = KeyRing::new();
+    for (f, p) in [
+        ("server.key.pem", None),
+        ("server.key.enc.pem", Some(PW)),
+        ("server.pfx", Some(PW)),
+        ("server-legacy.pfx", Some(PW)),
+    ] {
+        let mut src = FileOrEnvOrPrompt::new(None, p.map(str::to_string), None);
+        let _ = ring
+            .load(&c.join("generated").join(f), &mut src)
+            .expect("load");
+        printed.push(format!("{src:?}"));
+        let _ = src.password_for(Path::new("x"));
+        printed.push(format!("{src:?}"));
+    }
+    printed.push(format!("{ring:?}"));
+    for k in ring.keys() {
+        printed.push(format!(
+            "{k:?} {:?} {:?}",
+            k.certificates(),
+            k.certificate()
+        ));
+    }
+    printed.push(format!("{:?}", pw(PW)));
+    // Errors of every kind.
+    let mut errors: Vec<Error> = vec![];
+    for f in encrypted_forms() {
+        errors.extend(load_one(&f, Some("wrong")).err());
+        errors.extend(load_one(&f, None).err());
+    }
+    let key_pem = std::fs::read(c.join("generated/server.key.pem")).expect("read");
+    for n in (0..key_pem.len()).step_by(37) {
+        errors.extend(
+            KeyRing::new()
+                .load_bytes(Path::new("cut.pem"), &key_pem[..n], &mut NoPassword)
+                .err(),
+        );
+    }
+    let der = key.to_pkcs8_der().expect("der");
+    for n in (0..der.as_bytes().len()).step_by(41) {
+        let mut damaged = der.as_bytes().to_vec();
+        damaged.truncate(n.max(1));
+        errors.extend(
+            KeyRing::new()
+                .load_bytes(Path::new("cut.der"), &damaged, &mut NoPassword)
+                .err(),
+        );
+        let mut flipped = der.as_bytes().to_vec();
+        flipped[n] ^= 1;
+        errors.extend(
+            KeyRing::new()
+                .load_bytes(Path::new("flip.der"), &flipped, &mut NoPassword)
+                .err(),
+        );
+    }
+    errors.extend(ring.decrypt_premaster(None, &[0u8; 256]).err());
+    errors.extend(ring.decrypt_premaster(None, &[1u8; 100]).err());
+    let premaster = encrypt_premaster(&key).1;
+    let cert = der_of_pem(&c.join("generated/server.crt.pem"));
+    let pm = ring
+        .decrypt_premaster(Some(&cert), &premaster)
+        .expect("decrypts");
+    printed.push(format!("{pm:?}"));
+    assert!(errors.len() > 20);
+    for e in &errors {
+        printed.push(format!("{e} | {e:?}"));
+    }
+
+    for text in &printed {
+        assert!(!text.contains(PW), "password leaked: {text}");
+        let lower = text.to_lowercase();
+        for w in &windows {
+            let h: String = w.iter().map(|b| format!("{b:02x}")).collect();
+            assert!(!lower.contains(&h), "key bytes leaked as hex: {text}");
+            assert!(
+                !text.as_bytes().windows(16).any(|t| t == *w),
+                "raw key bytes leaked: {text}"
+            );
+            // Debug of a Vec<u8> prints decimal lists.
+            let dec = format!("{:?}", &w[..]);
+            assert!(
+                !text.contains(&dec[1..dec.len() - 1]),
+                "key bytes leaked as a list: {text}"
+            );
+        }
+    }
+}
+
+fn encrypt_premaster(key: &RsaPrivateKey) -> ([u8; 48], Vec<u8>) {
+    use rand::RngCore;
+    let mut rng = rand::thread_rng();
+    let mut pms = [0u8; 48];
+    rng.fill_bytes(&mut pms);
+    pms[0] = 0x03;
+    pms[1] = 0x03;
+    let ct = key
+        .to_public_key()
+        .encrypt(&mut rng, Pkcs1v15Encrypt, &pms)
+        .expect("encrypt");
+    (pms, ct)
+}
+
+#[test]
+fn decrypt_premaster_round_trip() {
+    let Some(c) = corpus() else { return };
+    let key = RsaPrivateKey::read_pkcs8_pem_file(c.join("generated/server.key.pem"))
+        .expect("rsa reads fixture");
+    let cert = der_of_pem(&c.join("generated/server.crt.pem"));
+    let mut ring = KeyRing::new();
+    let other = ring
+        .load(&c.join("generated/other.key.pem"), &mut NoPassword)
+        .expect("other")[0];
+    let server = ring
+        .load(&c.join("generated/server.pfx"), &mut pw(PW))
+        .expect("pfx")[0];
+    for _ in 0..5 {
+        let (pms, ct) = encrypt_premaster(&key);
+        let with_cert = ring
+            .decrypt_premaster(Some(&cert), &ct)
+            .expect("with certificate");
+        assert_eq!(with_cert.secret(), &pms);
+        assert_eq!(with_cert.key(), server);
+        let without = ring
+            .decrypt_premaster(None, &ct)
+            .expect("without certificate");
+        assert_eq!(without.secret(), &pms);
+        assert_eq!(without.key(), server, "reports which key matched");
+    }
+    // Only the wrong key loaded: no match, with or without the certificate.
+    let mut wrong = KeyRing::new();
+    wrong
+        .load(&c.join("generated/other.key.pem"), &mut NoPassword)
+        .expect("other");
+    let (_, ct) = encrypt_premaster(&key);
+    let e = wrong.decrypt_premaster(None, &ct).err();
+    assert!(
+        matches!(
+            e,
+            Some(Error::NoMatchingKey {
+                reason: NoMatch::NoKeyDecrypts { tried: 1 }
+            })
+        ),
+        "{e:?}"
+    );
+    let e = wrong.decrypt_premaster(Some(&cert), &ct).err();
+    assert!(
+        matches!(
+            e,
+            Some(Error::NoMatchingKey {
+                reason: NoMatch::CertificateNotLoaded
+            })
+        ),
+        "{e:?}"
+    );
+    // Wrong ciphertext size, garbage certificate, garbage ciphertext: errors, no panic.
+    let e = ring.decrypt_premaster(None, &ct[..128]).err();
+    assert!(
+        matches!(
+            e,
+            Some(Error::NoMatchingKey {
+                reason: NoMatch::NoKeyOfThatSize { len: 128 }
+            })
+        ),
+        "{e:?}"
+    );
+    let e = ring.decrypt_premaster(Some(b"junk"), &ct).err();
+    assert!(
+        matches!(
+            e,
+            Some(Error::NoMatchingKey {
+                reason: NoMatch::CertificateUnreadable
+            })
+        ),
+        "{e:?}"
+    );
+    let e = ring.decrypt_premaster(Some(&cert), &[0xff; 256]).err();
+    assert!(matches!(e, Some(Error::DecryptionFailed { .. })), "{e:?}");
+    for len in [0, 1, 255, 256, 257, 1000] {
+        let _ = ring.decrypt_premaster(None, &vec![0x42; len]);
+        let _ = ring.decrypt_premaster(Some(&cert), &vec![0x42; len]);
+    }
+    let _ = other;
+    assert!(KeyRing::new().decrypt_premaster(None, &ct).is_err());
+}
+
+#[test]
+fn password_file_first_line_crlf_stripped() {
+    let Some(c) = corpus() else { return };
+    let dir = scratch();
+    for (name, content) in [
+        ("crlf.txt", "peel-test\r\nsecond line\r\n"),
+        ("lf.txt", "peel-test\n"),
+        ("bare.txt", "peel-test"),
+    ] {
+        let file = dir.join(name);
+        std::fs::write(&file, content).expect("write");
+        let p = read_password_file(&file).expect("read");
+        assert_eq!(format!("{p:?}"), "Password(<hidden>)");
+        // The password file beats the environment and the prompt.
+        let mut src = FileOrEnvOrPrompt::new(
+            Some(file.clone()),
+            Some("env-wrong".into()),
+            Some(Box::new(|_: &str| Ok("prompt-wrong".to_string()))),
+        );
+        let mut ring = KeyRing::new();
+        ring.load(&c.join("generated/server.pfx"), &mut src)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    let missing = FileOrEnvOrPrompt::new(Some(dir.join("absent.txt")), None, None)
+        .password_for(Path::new("k"))
+        .err();
+    assert!(matches!(missing, Some(Error::Io { .. })));
+}
+
+#[test]
+fn prompt_is_used_only_when_needed() {
+    let Some(c) = corpus() else { return };
+    let asked = std::rc::Rc::new(std::cell::Cell::new(0));
+    let a = asked.clone();
+    let mut src = FileOrEnvOrPrompt::new(
+        None,
+        None,
+        Some(Box::new(move |text: &str| {
+            assert!(text.contains("server"));
+            a.set(a.get() + 1);
+            Ok(PW.to_string())
+        })),
+    );
+    let mut ring = KeyRing::new();
+    ring.load(&c.join("generated/server.key.pem"), &mut src)
+        .expect("plain");
+    assert_eq!(asked.get(), 0);
+    ring.load(&c.join("generated/server.key.enc.pem"), &mut src)
+        .expect("enc");
+    ring.load(&c.join("generated/server-legacy.pfx"), &mut src)
+        .expect("pfx");
+    assert_eq!(asked.get(), 1, "asked once, then reused");
+}
+
+/// `PEEL_KEY_PASSWORD` is read by `from_environment`: checked in a child process so this test
+/// process's environment is never changed.
+#[test]
+fn password_from_environment_in_child() {
+    let Some(c) = corpus() else { return };
+    if std::env::var_os("PEEL_KEYS_TEST_CHILD").is_some() {
+        let mut src = FileOrEnvOrPrompt::from_environment(None);
+        let mut ring = KeyRing::new();
+        let result = ring.load(&c.join("generated/server.key.enc.pem"), &mut src);
+        let expect_ok = std::env::var("PEEL_KEYS_TEST_CHILD").as_deref() == Ok("right");
+        match result {
+            Ok(_) => assert!(expect_ok),
+            Err(Error::WrongPassword { .. }) => assert!(!expect_ok),
+            Err(e) => panic!("{e}"),
+        }
+        return;
+    }
+    for (which, value) in [("right", PW), ("wrong", "nope")] {
+        let out = Command::new(std::env::current_exe().expect("test binary"))
+            .args([
+                "--exact",
+                "password_from_environment_in_child",
+                "--test-threads",
+                "1",
+            ])
+            .env("PEEL_KEYS_TEST_CHILD", which)
+            .env("PEEL_KEY_PASSWORD", value)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("child runs");
+        assert!(
+            out.status.success(),
+            "child with {which} password failed: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
