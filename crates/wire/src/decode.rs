@@ -65,8 +65,9 @@ impl<'a> Layer<'a> {
         match self {
             Layer::Ethernet(_) => "Ethernet",
             Layer::Llc(_) => "LLC",
-            Layer::Vlan(v) if v.tpid() == EtherType::VLAN => "802.1Q",
-            Layer::Vlan(_) => "802.1ad",
+            // The pre-standard 0x9100 outer tag is named as Wireshark names it.
+            Layer::Vlan(v) if v.tpid() == EtherType::QINQ => "802.1ad",
+            Layer::Vlan(_) => "802.1Q",
             Layer::Sll(_) => "SLL",
             Layer::Sll2(_) => "SLL2",
             Layer::Null(_) => "Null",

@@ -19,21 +19,12 @@ fn ts(secs: i64) -> Timestamp {
 const ETH: LinkType = LinkType::ETHERNET;
 
 /// Every fixture, its link type and the layers it must decode to.
+#[rustfmt::skip]
 const CASES: &[(&str, LinkType, &str, &str)] = &[
     (ETH_IPV4_TCP, ETH, "Ethernet IPv4 TCP", "TCP"),
     (VLAN_IPV4_UDP, ETH, "Ethernet 802.1Q IPv4 UDP", "UDP"),
-    (
-        QINQ_IPV6_TCP,
-        ETH,
-        "Ethernet 802.1ad 802.1Q IPv6 TCP",
-        "TCP",
-    ),
-    (
-        QINQ9100_IPV4_TCP,
-        ETH,
-        "Ethernet 802.1ad 802.1Q IPv4 TCP",
-        "TCP",
-    ),
+    (QINQ_IPV6_TCP, ETH, "Ethernet 802.1ad 802.1Q IPv6 TCP", "TCP"),
+    (QINQ9100_IPV4_TCP, ETH, "Ethernet 802.1Q 802.1Q IPv4 TCP", "TCP"),
     (LLC_STP, ETH, "Ethernet LLC", "LLC"),
     (ARP, ETH, "Ethernet ARP", "ARP"),
     (ICMP, ETH, "Ethernet IPv4 ICMP", "ICMP"),
@@ -52,46 +43,16 @@ const CASES: &[(&str, LinkType, &str, &str)] = &[
     (IPV4_LINK_UDP, LinkType::IPV4, "IPv4 UDP", "UDP"),
     (IPV6_LINK_UDP, LinkType::IPV6, "IPv6 UDP", "UDP"),
     (GRE_IPV4_TCP, ETH, "Ethernet IPv4 GRE IPv4 TCP", "TCP"),
-    (
-        GRE_TEB_ETH_IPV4_UDP,
-        ETH,
-        "Ethernet IPv4 GRE Ethernet IPv4 UDP",
-        "UDP",
-    ),
-    (
-        ERSPAN2_VLAN_IPV4_TCP,
-        ETH,
-        "Ethernet IPv4 GRE ERSPAN Ethernet 802.1Q IPv4 TCP",
-        "TCP",
-    ),
-    (
-        ERSPAN3_IPV6_TCP,
-        ETH,
-        "Ethernet IPv4 GRE ERSPAN Ethernet IPv6 TCP",
-        "TCP",
-    ),
-    (
-        ERSPAN1_IPV4_UDP,
-        ETH,
-        "Ethernet IPv4 GRE ERSPAN Ethernet IPv4 UDP",
-        "UDP",
-    ),
-    (
-        VXLAN_IPV4_TCP,
-        ETH,
-        "Ethernet IPv4 UDP VXLAN Ethernet IPv4 TCP",
-        "TCP",
-    ),
+    (GRE_TEB_ETH_IPV4_UDP, ETH, "Ethernet IPv4 GRE Ethernet IPv4 UDP", "UDP"),
+    (ERSPAN2_VLAN_IPV4_TCP, ETH, "Ethernet IPv4 GRE ERSPAN Ethernet 802.1Q IPv4 TCP", "TCP"),
+    (ERSPAN3_IPV6_TCP, ETH, "Ethernet IPv4 GRE ERSPAN Ethernet IPv6 TCP", "TCP"),
+    (ERSPAN1_IPV4_UDP, ETH, "Ethernet IPv4 GRE ERSPAN Ethernet IPv4 UDP", "UDP"),
+    (VXLAN_IPV4_TCP, ETH, "Ethernet IPv4 UDP VXLAN Ethernet IPv4 TCP", "TCP"),
     (IPIP_TCP, ETH, "Ethernet IPv4 IPv4 TCP", "TCP"),
     (SIXIN4_UDP, ETH, "Ethernet IPv4 IPv6 UDP", "UDP"),
     (IPV4_IN_IPV6_TCP, ETH, "Ethernet IPv6 IPv4 TCP", "TCP"),
     (IPV6_IN_IPV6_UDP, ETH, "Ethernet IPv6 IPv6 UDP", "UDP"),
-    (
-        GRE_IN_IPV6_IPV4_UDP,
-        ETH,
-        "Ethernet IPv6 GRE IPv4 UDP",
-        "UDP",
-    ),
+    (GRE_IN_IPV6_IPV4_UDP, ETH, "Ethernet IPv6 GRE IPv4 UDP", "UDP"),
 ];
 
 #[test]
