@@ -186,12 +186,18 @@ pub(crate) fn read(
         password: None,
     };
     let mut out = Contents::new();
-    if pem::looks_like_pem(bytes) {
-        read_pem(bytes, &mut lazy, &mut out)?;
+    let result = if pem::looks_like_pem(bytes) {
+        read_pem(bytes, &mut lazy, &mut out)
     } else if let Some(pfx) = pfx::parse(bytes) {
-        pfx::load(&pfx, &mut lazy, &mut out)?;
+        pfx::load(&pfx, &mut lazy, &mut out)
     } else {
-        read_der(bytes, &mut lazy, &mut out)?;
+        read_der(bytes, &mut lazy, &mut out)
+    };
+    if let Err(e) = result {
+        if matches!(e, Error::WrongPassword { .. }) {
+            lazy.source.rejected(path);
+        }
+        return Err(e);
     }
     if out.keys.is_empty() {
         if let Some(e) = out.rejected.take() {
@@ -302,6 +308,13 @@ fn read_der(bytes: &[u8], lazy: &mut Lazy<'_>, out: &mut Contents) -> Result<(),
     {
         out.found_other = Some("a public key");
         return Ok(());
+    }
+    if bytes.starts_with(&[0x30, 0x80]) {
+        return Err(lazy.unsupported(
+            "is BER-encoded (indefinite lengths), which peel does not read; convert it with \
+             `openssl pkcs12 -in FILE -nodes | openssl pkcs12 -export -out NEW.pfx`"
+                .into(),
+        ));
     }
     if bytes.first() == Some(&0x30) && bytes.len() > 2 {
         return Err(lazy.corrupt(

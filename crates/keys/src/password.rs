@@ -48,6 +48,10 @@ pub trait PasswordSource {
     /// The password for the encrypted key file `what`, or [`Error::PasswordRequired`] when there is
     /// none to be had.
     fn password_for(&mut self, what: &Path) -> Result<Password, Error>;
+
+    /// Told that the password it gave for `what` was wrong, so a source that remembers passwords
+    /// can forget it (and a prompt can ask again next time). Does nothing by default.
+    fn rejected(&mut self, _what: &Path) {}
 }
 
 /// A source that never has a password: loading an encrypted key fails with
@@ -176,6 +180,10 @@ impl PasswordSource for FileOrEnvOrPrompt {
         };
         self.cached = Some(password.clone());
         Ok(password)
+    }
+
+    fn rejected(&mut self, _what: &Path) {
+        self.cached = None;
     }
 }
 

@@ -892,6 +892,29 @@ fn prompt_is_used_only_when_needed() {
     assert_eq!(asked.get(), 1, "asked once, then reused");
 }
 
+#[test]
+fn wrong_prompted_password_is_forgotten() {
+    let Some(c) = corpus() else { return };
+    let answers = std::rc::Rc::new(std::cell::RefCell::new(vec![PW, "typo"]));
+    let a = answers.clone();
+    let mut src = FileOrEnvOrPrompt::new(
+        None,
+        None,
+        Some(Box::new(move |_: &str| {
+            Ok(a.borrow_mut().pop().unwrap_or_default().to_string())
+        })),
+    );
+    let mut ring = KeyRing::new();
+    let first = ring.load(&c.join("generated/server.pfx"), &mut src).err();
+    assert!(
+        matches!(first, Some(Error::WrongPassword { .. })),
+        "{first:?}"
+    );
+    ring.load(&c.join("generated/server.pfx"), &mut src)
+        .expect("asked again after the wrong password");
+    assert!(answers.borrow().is_empty());
+}
+
 /// `PEEL_KEY_PASSWORD` is read by `from_environment`: checked in a child process so this test
 /// process's environment is never changed.
 #[test]
