@@ -39,10 +39,7 @@ fn corpus_reads_like_tshark() {
     // (which cannot take the Network Monitor files, so those get a run each).
     let dir = tempfile::tempdir().unwrap();
     let all = dir.path().join("all.pcapng");
-    let (nm, rest): (Vec<_>, Vec<_>) = files
-        .iter()
-        .zip(&ours)
-        .partition(|(f, _)| is_netmon(f));
+    let (nm, rest): (Vec<_>, Vec<_>) = files.iter().zip(&ours).partition(|(f, _)| is_netmon(f));
     let st = Command::new("mergecap")
         .args(["-a", "-F", "pcapng", "-w"])
         .arg(&all)
@@ -134,7 +131,9 @@ fn netmon_made_by_editcap_matches_its_pcap() {
     let dir = tempfile::tempdir().unwrap();
     let mut checked = 0;
     for f in corpus_files() {
-        let Ok(r) = CaptureReader::open(&f) else { continue };
+        let Ok(r) = CaptureReader::open(&f) else {
+            continue;
+        };
         if r.format() != Format::Pcap || r.interfaces()[0].link_type != LinkType::ETHERNET {
             continue;
         }
@@ -149,7 +148,12 @@ fn netmon_made_by_editcap_matches_its_pcap() {
                 .unwrap();
             assert!(st.success());
             let nm = read_path(&out);
-            assert!(nm.warnings.is_empty(), "{kind} {}: {:?}", f.display(), nm.warnings);
+            assert!(
+                nm.warnings.is_empty(),
+                "{kind} {}: {:?}",
+                f.display(),
+                nm.warnings
+            );
             assert_eq!(nm.frames.len(), orig.frames.len(), "{kind} {}", f.display());
             let start = trunc(orig.frames[0].time, 1_000_000);
             for (i, (a, b)) in nm.frames.iter().zip(&orig.frames).enumerate() {
@@ -175,7 +179,12 @@ fn netmon_made_by_editcap_matches_its_pcap() {
             assert_eq!(mem.frames, nm.frames);
             if checked == 0 && unit == 1_000_000 && have("tshark") {
                 // 1.x rounds to milliseconds: tshark is the judge of exactly how.
-                assert_eq!(as_tshark(&nm.frames), tshark_frames(&out), "{}", f.display());
+                assert_eq!(
+                    as_tshark(&nm.frames),
+                    tshark_frames(&out),
+                    "{}",
+                    f.display()
+                );
             }
         }
         checked += 1;

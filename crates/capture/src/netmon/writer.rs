@@ -1,5 +1,7 @@
 //! Writes Network Monitor 2.x files the way Wireshark does: version 2.0 while every frame has
-//! the same link type, 2.1 (a 2-byte media-type trailer per frame) once they differ.
+//! the same link type, 2.1 (a 2-byte media-type trailer per frame) once they differ. Record time
+//! deltas are kept positive (tshark 4.0 hangs on negative ones), by moving the start time back
+//! when an earlier frame arrives.
 
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 
@@ -75,6 +77,36 @@ impl<F: Read + Write + Seek> NetMonWriter<F> {
         Ok(())
     }
 
+    /// Moves the start time back to before `t` (a frame earlier than every one so far) and adds
+    /// the difference to the deltas already written: tshark cannot read negative deltas. The new
+    /// start leaves a margin as large as the step back (at least a second), so a capture with
+    /// jitter rebases only a few times.
+    fn rebase(&mut self, t: i128) -> io::Result<i128> {
+        let Some((_, old)) = self.start else {
+            return Ok(t);
+        };
+        let margin = (old - t).max(1_000_000_000);
+        let st = nanos_system_time(t - margin).ok_or_else(|| {
+            invalid("frame times span more than Network Monitor can hold (1601 to 30827)")
+        })?;
+        let new = system_time_nanos(&st);
+        let shift = i64::try_from((old - new) / 1000)
+            .map_err(|_| invalid("frame times too far apart for Network Monitor"))?;
+        self.out.flush()?;
+        let f = self.out.get_mut();
+        let mut d = [0u8; 8];
+        for &o in &self.offsets {
+            f.seek(SeekFrom::Start(u64::from(o)))?;
+            f.read_exact(&mut d)?;
+            let delta = i64::from_le_bytes(d).saturating_add(shift);
+            f.seek(SeekFrom::Start(u64::from(o)))?;
+            f.write_all(&delta.to_le_bytes())?;
+        }
+        f.seek(SeekFrom::Start(self.pos))?;
+        self.start = Some((st, new));
+        Ok(new)
+    }
+
     /// Writes the frame table and the header, flushes, and returns the output.
     pub fn into_inner(mut self) -> io::Result<F> {
         let table_off = u32::try_from(self.pos).map_err(|_| too_big())?;
@@ -134,6 +166,7 @@ impl<F: Read + Write + Seek + Send> CaptureWriter for NetMonWriter<F> {
                 s
             }
         };
+        let start = if t < start { self.rebase(t)? } else { start };
         match self.first_media {
             None => self.first_media = Some(media),
             Some(m) if m != media && !self.mixed => self.upgrade(m)?,

@@ -107,7 +107,16 @@ pub fn tshark_frames(p: &Path) -> Vec<String> {
         .env("TZ", "UTC")
         .args(["-n", "--disable-protocol", "ALL", "-r"])
         .arg(p)
-        .args(["-T", "fields", "-e", "frame.time_epoch", "-e", "frame.cap_len", "-e", "frame.len"])
+        .args([
+            "-T",
+            "fields",
+            "-e",
+            "frame.time_epoch",
+            "-e",
+            "frame.cap_len",
+            "-e",
+            "frame.len",
+        ])
         .output()
         .unwrap();
     assert!(
@@ -127,14 +136,7 @@ pub fn tshark_frames(p: &Path) -> Vec<String> {
 pub fn as_tshark(frames: &[Frame]) -> Vec<String> {
     frames
         .iter()
-        .map(|f| {
-            format!(
-                "{}\t{}\t{}",
-                epoch(f.time),
-                f.data.len(),
-                f.orig_len
-            )
-        })
+        .map(|f| format!("{}\t{}\t{}", epoch(f.time), f.data.len(), f.orig_len))
         .collect()
 }
 
