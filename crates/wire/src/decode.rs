@@ -281,8 +281,9 @@ impl<'a> Frame<'a> {
         }) || self.error.is_some_and(|e| e.is_truncated())
     }
 
-    /// The protocol a frame listing shows: the innermost layer's name, or `"IPv4 fragment"` /
-    /// `"IPv6 fragment"` for a fragment that did not complete a datagram.
+    /// The protocol a frame listing shows: the innermost layer's name; for a payload left
+    /// undecoded, the name its IP protocol or EtherType gives it when known (`"SCTP"`, `"LLDP"`);
+    /// `"IPv4 fragment"` / `"IPv6 fragment"` for a fragment that did not complete a datagram.
     pub fn top_protocol(&self) -> &'static str {
         if let Some((i, state)) = self.fragment {
             if !matches!(state, FragmentState::Reassembled { .. }) {
@@ -292,7 +293,20 @@ impl<'a> Frame<'a> {
                 };
             }
         }
-        self.layers.last().map_or("Frame", Layer::name)
+        let last = self.layers.last();
+        // A payload nobody decoded is named by the field that announced it (SCTP, LLDP, MPLS...),
+        // as long as decoding did not stop on an error.
+        let announced = match last {
+            _ if self.error.is_some() => None,
+            Some(Layer::Ipv4(h)) => ip_proto_name(h.protocol()),
+            Some(Layer::Ipv6(h)) => ip_proto_name(h.upper_protocol()),
+            Some(Layer::Ethernet(e)) => e.ethertype().and_then(EtherType::name),
+            Some(Layer::Vlan(v)) => v.ethertype().name(),
+            Some(Layer::Sll(s)) => s.ethertype().and_then(EtherType::name),
+            Some(Layer::Sll2(s)) => s.ethertype().and_then(EtherType::name),
+            _ => None,
+        };
+        announced.or(last.map(Layer::name)).unwrap_or("Frame")
     }
 }
 
@@ -301,6 +315,28 @@ impl<'a> Frame<'a> {
 ///
 /// Like Wireshark with `ip.defragment` on, the frame holding the fragment that completes a
 /// datagram shows the reassembled TCP/UDP; the other fragments show as `"IPv4 fragment"`.
+///
+/// ```
+/// use peel_capture::{LinkType, Timestamp};
+/// use peel_wire::{Decoder, FragmentState};
+///
+/// // A UDP datagram (5000 -> 6000, "abcdefghijkl") from 10.0.0.1 to 10.0.0.2 in two raw IPv4
+/// // fragments, id 0x2a: the first (MF set) carries the UDP header and 8 bytes, the second
+/// // (offset 2 x 8 bytes) the last 4.
+/// let first: &[u8] = b"\x45\x00\x00\x24\x00\x2a\x20\x00\x40\x11\x00\x00\x0a\x00\x00\x01\x0a\x00\x00\x02\
+///                      \x13\x88\x17\x70\x00\x14\x00\x00abcdefgh";
+/// let second: &[u8] = b"\x45\x00\x00\x18\x00\x2a\x00\x02\x40\x11\x00\x00\x0a\x00\x00\x01\x0a\x00\x00\x02\
+///                       ijkl";
+/// let mut decoder = Decoder::new();
+/// let f = decoder.decode(LinkType::RAW, first, Timestamp::new(10, 0));
+/// assert_eq!(f.top_protocol(), "IPv4 fragment");
+/// assert_eq!(f.fragment(), Some(FragmentState::Incomplete));
+///
+/// let f = decoder.decode(LinkType::RAW, second, Timestamp::new(10, 1000));
+/// assert_eq!(f.fragment(), Some(FragmentState::Reassembled { length: 20, fragments: 2 }));
+/// assert_eq!(f.top_protocol(), "UDP");
+/// assert_eq!(f.udp().unwrap().payload(), b"abcdefghijkl");
+/// ```
 #[derive(Debug)]
 pub struct Decoder {
     defrag: Defragmenter,
@@ -820,6 +856,15 @@ impl<'a> Builder<'a> {
             }
             et => Some((Step::Ether(et), g.payload(), base)),
         }
+    }
+}
+
+/// The name of an upper-layer protocol left undecoded (not of an extension header).
+fn ip_proto_name(p: IpProto) -> Option<&'static str> {
+    if crate::ip::is_extension(p) || p == IpProto::IPV6_NONXT {
+        None
+    } else {
+        p.name()
     }
 }
 

@@ -224,13 +224,8 @@ fn compare_file(path: &Path) -> (usize, Vec<String>) {
             ));
         }
         let full = p.orig_len as usize == p.data.len();
-        if full && f.error.is_some() {
-            problems.push(format!(
-                "{} frame {}: error {}",
-                path.display(),
-                n + 1,
-                f.error.unwrap()
-            ));
+        if let Some(e) = f.error.filter(|_| full) {
+            problems.push(format!("{} frame {}: error {e}", path.display(), n + 1));
         }
         if let Some(ip) = f.ip() {
             // The view's header and version agree.

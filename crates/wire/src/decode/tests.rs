@@ -501,3 +501,20 @@ proptest! {
         prop_assert!(d.defragmenter().pending_bytes() <= 512);
     }
 }
+
+#[test]
+fn undecoded_payloads_are_named_by_their_announcer() {
+    // IPv4 carrying SCTP (132): not decoded, but named.
+    let mut b = hex(RAW_IPV4_UDP);
+    b[9] = 132;
+    let f = Frame::parse(LinkType::RAW, &b);
+    assert_eq!((names(&f), f.top_protocol()), (vec!["IPv4"], "SCTP"));
+    // An unknown protocol number stays "IPv4"; so does a frame that stopped on an error.
+    b[9] = 253;
+    assert_eq!(Frame::parse(LinkType::RAW, &b).top_protocol(), "IPv4");
+    let mut b = hex(ETH_IPV4_TCP);
+    b[12..14].copy_from_slice(&[0x88, 0xcc]);
+    assert_eq!(Frame::parse(ETH, &b).top_protocol(), "LLDP");
+    b[12..14].copy_from_slice(&[0x12, 0x34]);
+    assert_eq!(Frame::parse(ETH, &b).top_protocol(), "Ethernet");
+}
