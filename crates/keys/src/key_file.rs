@@ -128,6 +128,7 @@ impl Contents {
             .map_err(|e| lazy.corrupt(format!("PKCS#8 key: {e}")))?;
         let oid = info.algorithm.oid;
         if oid == RSA_ENCRYPTION {
+            check_rsa_size(info.private_key, lazy)?;
             let key = RsaPrivateKey::from_pkcs8_der(der)
                 .map_err(|e| lazy.corrupt(format!("PKCS#8 RSA key: {e}")))?;
             return self.add_rsa(key, lazy);
@@ -137,6 +138,7 @@ impl Contents {
     }
 
     fn add_pkcs1(&mut self, der: &[u8], lazy: &Lazy<'_>) -> Result<(), Error> {
+        check_rsa_size(der, lazy)?;
         let key = RsaPrivateKey::from_pkcs1_der(der)
             .map_err(|e| lazy.corrupt(format!("PKCS#1 RSA key: {e}")))?;
         self.add_rsa(key, lazy)
@@ -149,6 +151,22 @@ impl Contents {
         self.keys.push(key);
         Ok(())
     }
+}
+
+/// RSA keys larger than this are refused before any arithmetic (a crafted huge modulus would
+/// make key validation run for a very long time).
+pub(crate) const MAX_RSA_BITS: usize = 16384;
+
+/// Refuses a PKCS#1 RSAPrivateKey whose modulus exceeds [`MAX_RSA_BITS`].
+fn check_rsa_size(pkcs1_der: &[u8], lazy: &Lazy<'_>) -> Result<(), Error> {
+    let key = pkcs1::RsaPrivateKey::from_der(pkcs1_der)
+        .map_err(|e| lazy.corrupt(format!("PKCS#1 RSA key: {e}")))?;
+    if key.modulus.as_bytes().len() > MAX_RSA_BITS / 8 {
+        return Err(lazy.unsupported(format!(
+            "holds an RSA key larger than {MAX_RSA_BITS} bits, which peel does not load"
+        )));
+    }
+    Ok(())
 }
 
 /// The message for a private key that is not RSA.
@@ -325,4 +343,72 @@ fn read_der(bytes: &[u8], lazy: &mut Lazy<'_>, out: &mut Contents) -> Result<(),
     Err(Error::Unrecognised {
         path: lazy.path.to_path_buf(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NoPassword;
+    use der::Encode;
+
+    fn pkcs1_with_modulus(len: usize) -> Vec<u8> {
+        let n = vec![0xc5; len];
+        let one = [1u8];
+        let uint = |b| pkcs1::UintRef::new(b);
+        let key = (|| {
+            Some(pkcs1::RsaPrivateKey {
+                modulus: uint(&n).ok()?,
+                public_exponent: uint(&[1, 0, 1]).ok()?,
+                private_exponent: uint(&one).ok()?,
+                prime1: uint(&one).ok()?,
+                prime2: uint(&one).ok()?,
+                exponent1: uint(&one).ok()?,
+                exponent2: uint(&one).ok()?,
+                coefficient: uint(&one).ok()?,
+                other_prime_infos: None,
+            })
+        })();
+        key.and_then(|k| k.to_der().ok()).unwrap_or_default()
+    }
+
+    #[test]
+    fn huge_modulus_refused_before_arithmetic() {
+        let der = pkcs1_with_modulus(MAX_RSA_BITS / 8 + 1);
+        let e = read(Path::new("big.der"), &der, &mut NoPassword).err();
+        assert!(matches!(e, Some(Error::Unsupported { .. })), "{e:?}");
+        // An inconsistent key of allowed size is corrupt, not a panic.
+        let der = pkcs1_with_modulus(256);
+        let e = read(Path::new("bad.der"), &der, &mut NoPassword).err();
+        assert!(matches!(e, Some(Error::Corrupt { .. })), "{e:?}");
+    }
+
+    #[test]
+    fn pem_labels_that_are_not_keys() {
+        let pem = b"-----BEGIN PUBLIC KEY-----\nTWFu\n-----END PUBLIC KEY-----\n";
+        let e = read(Path::new("pub.pem"), pem, &mut NoPassword).err();
+        assert!(
+            matches!(
+                e,
+                Some(Error::NotAKey {
+                    found: "a public key",
+                    ..
+                })
+            ),
+            "{e:?}"
+        );
+        let pem = b"-----BEGIN EC PRIVATE KEY-----\nTWFu\n-----END EC PRIVATE KEY-----\n";
+        let e = read(Path::new("ec.pem"), pem, &mut NoPassword).err();
+        assert!(matches!(e, Some(Error::Unsupported { .. })), "{e:?}");
+        let pem = b"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: BF-CBC,0011223344556677\n\nTWFu\n-----END RSA PRIVATE KEY-----\n";
+        let e = read(
+            Path::new("bf.pem"),
+            pem,
+            &mut crate::Password::new("x".into()),
+        )
+        .err();
+        let msg = e.as_ref().map(ToString::to_string).unwrap_or_default();
+        assert!(msg.contains("openssl pkcs8 -topk8"), "{msg}");
+        let e = read(Path::new("bf.pem"), pem, &mut NoPassword).err();
+        assert!(matches!(e, Some(Error::PasswordRequired { .. })), "{e:?}");
+    }
 }

@@ -79,7 +79,8 @@ fn have_openssl() -> bool {
 fn scratch() -> PathBuf {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("peel-keys-test-{}-{n}", std::process::id()));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("peel-keys-test-{}-{n}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);
     dir
 }
@@ -212,6 +213,51 @@ fn openssl_forms() -> Vec<(PathBuf, Option<&'static str>)> {
         ],
         Some(PW),
     );
+    let pfx = gen("server.pfx")
+        .unwrap_or_default()
+        .to_string_lossy()
+        .to_string();
+    let crt = gen("server.crt.pem")
+        .unwrap_or_default()
+        .to_string_lossy()
+        .to_string();
+    // `openssl pkcs12 -nodes` output: "Bag Attributes" text around the key and certificates.
+    make(
+        "nodes.pem",
+        vec![
+            "pkcs12".into(),
+            "-in".into(),
+            pfx,
+            "-nodes".into(),
+            "-passin".into(),
+            format!("pass:{PW}"),
+            "-out".into(),
+            p("nodes.pem"),
+        ],
+        None,
+    );
+    // A PFX with no encryption and no MAC: loads without asking for a password.
+    make(
+        "plain.pfx",
+        vec![
+            "pkcs12".into(),
+            "-export".into(),
+            "-inkey".into(),
+            k,
+            "-in".into(),
+            crt,
+            "-keypbe".into(),
+            "NONE".into(),
+            "-certpbe".into(),
+            "NONE".into(),
+            "-nomac".into(),
+            "-passout".into(),
+            "pass:".into(),
+            "-out".into(),
+            p("plain.pfx"),
+        ],
+        None,
+    );
     out
 }
 
@@ -254,8 +300,9 @@ fn every_form_loads_the_same_key() {
             "{}: asked for a password {asked} times",
             file.display()
         );
-        if file.extension().is_some_and(|e| e == "pfx") {
-            assert_eq!(key.certificates().len(), 2, "server cert + CA");
+        if file.extension().is_some_and(|e| e == "pfx") || file.ends_with("nodes.pem") {
+            let n = if file.ends_with("plain.pfx") { 1 } else { 2 };
+            assert_eq!(key.certificates().len(), n, "server cert (+ CA)");
             let cert = key
                 .certificate()
                 .expect("the PFX holds the server certificate");
