@@ -880,6 +880,6 @@ fn cooked_next(et: Option<EtherType>, protocol: u16, payload: &[u8], len: usize)
 }
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests;

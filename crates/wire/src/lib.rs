@@ -12,6 +12,8 @@
 //! - Header views, each borrowing the packet bytes: [`Ethernet`], [`Llc`], [`Vlan`], [`Sll`],
 //!   [`Sll2`], [`Null`], [`Ipv4`], [`Ipv6`], [`Tcp`], [`Udp`], [`Gre`], [`Erspan`], [`Vxlan`], and
 //!   the named-only [`Arp`], [`Icmp`], [`Igmp`], [`Esp`]. Each has `parse(&[u8])` and accessors.
+//! - [`encode`]: the inverse of the views (Ethernet, VLAN tags, IPv4, IPv6, TCP, UDP with
+//!   checksums), for tests and synthetic captures.
 //! - Wire values as newtypes with named constants that keep unknown values: [`EtherType`],
 //!   [`IpProto`], [`TcpFlags`], [`MacAddr`].
 //!
@@ -58,6 +60,7 @@
 mod arp;
 mod decode;
 pub mod defrag;
+pub mod encode;
 mod error;
 mod erspan;
 mod ethernet;
