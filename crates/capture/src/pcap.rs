@@ -251,3 +251,104 @@ impl<W: Write + Send> CaptureWriter for PcapWriter<W> {
         self.into_inner().map(drop)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reader::fixture::{hex, read_all};
+    use crate::Format;
+
+    /// One two-byte frame at 1.5 s, in each byte order and precision.
+    #[test]
+    fn all_four_magic_numbers() {
+        let cases = [
+            (
+                "d4c3b2a1 0200 0400 00000000 00000000 ffff0000 01000000
+                 01000000 20a10700 02000000 3c000000 abcd",
+                500_000_000,
+            ),
+            (
+                "a1b2c3d4 0002 0004 00000000 00000000 0000ffff 00000001
+                 00000001 0007a120 00000002 0000003c abcd",
+                500_000_000,
+            ),
+            (
+                "4d3cb2a1 0200 0400 00000000 00000000 ffff0000 01000000
+                 01000000 0a000000 02000000 3c000000 abcd",
+                10,
+            ),
+            (
+                "a1b23c4d 0002 0004 00000000 00000000 0000ffff 00000001
+                 00000001 0000000a 00000002 0000003c abcd",
+                10,
+            ),
+        ];
+        for (h, nanos) in cases {
+            let (r, got, _) = read_all(hex(h));
+            assert_eq!(r.format(), Format::Pcap);
+            assert!(r.warnings().is_empty(), "{h}");
+            assert_eq!(got.len(), 1, "{h}");
+            assert_eq!(got[0].time, Timestamp::new(1, nanos), "{h}");
+            assert_eq!((got[0].orig_len, &got[0].data[..]), (60, &[0xab, 0xcd][..]));
+            assert_eq!(got[0].link_type, LinkType::ETHERNET);
+        }
+    }
+
+    #[test]
+    fn fcs_bits_are_masked_off_the_link_type() {
+        // F bit set, FCS length 2 x 2 = 4 bytes, link type 1.
+        let (r, _, _) = read_all(hex(
+            "d4c3b2a1 0200 0400 00000000 00000000 ffff0000 01000050",
+        ));
+        assert_eq!(r.interfaces()[0].link_type, LinkType::ETHERNET);
+        assert_eq!(r.interfaces()[0].fcs_len, Some(4));
+    }
+
+    #[test]
+    fn damage_ends_with_a_warning() {
+        let header = "d4c3b2a1 0200 0400 00000000 00000000 ffff0000 01000000";
+        // A good frame, then one that claims 300 MB.
+        let (r, got, _) = read_all(hex(&format!(
+            "{header} 01000000 00000000 01000000 01000000 aa
+                      01000000 00000000 00000020 00000020"
+        )));
+        assert_eq!(got.len(), 1);
+        let w = &r.warnings()[0];
+        assert_eq!((w.offset, w.frames_read), (41, 1));
+        assert!(w.message.contains("corrupt"), "{w}");
+        // A frame cut short.
+        let (r, got, _) = read_all(hex(&format!(
+            "{header} 01000000 00000000 04000000 04000000 aabb"
+        )));
+        assert!(got.is_empty());
+        assert!(r.warnings()[0]
+            .to_string()
+            .starts_with("byte 24 (after frame 0): frame 1 claims 4"));
+        // A header cut short is an error, not a panic.
+        let cut = hex("d4c3b2a1 0200");
+        let Err(e) = crate::CaptureReader::from_read(Box::new(std::io::Cursor::new(cut))) else {
+            panic!("a 6-byte pcap opened");
+        };
+        assert!(e.to_string().contains("cut short"), "{e}");
+    }
+
+    #[test]
+    fn writer_round_trip() {
+        let mut w = PcapWriter::new(Vec::new(), TsPrecision::Nano);
+        let p = Packet {
+            link_type: LinkType::RAW,
+            timestamp: Timestamp::new(1_700_000_000, 123_456_789),
+            orig_len: 100,
+            interface: 0,
+            data: &[0x45, 0, 0, 20],
+        };
+        w.write_packet(&p).unwrap();
+        w.write_packet(&p).unwrap();
+        let bytes = w.into_inner().unwrap();
+        assert_eq!(bytes.len(), 24 + 2 * (16 + 4));
+        let (_, got, _) = read_all(bytes);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].time, p.timestamp);
+        assert_eq!((got[1].link_type, got[1].orig_len), (LinkType::RAW, 100));
+    }
+}

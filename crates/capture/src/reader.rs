@@ -303,3 +303,52 @@ mod tests {
         assert_eq!(ticks_to_timestamp(u64::MAX, 0, 0).secs, i64::MAX);
     }
 }
+
+/// Helpers for the format modules' fixture tests.
+#[cfg(test)]
+pub(crate) mod fixture {
+    use super::*;
+
+    /// Bytes from readable hex: whitespace ignored, `#` starts a comment to the end of the line.
+    pub(crate) fn hex(s: &str) -> Vec<u8> {
+        let digits: String = s
+            .lines()
+            .map(|l| l.split('#').next().unwrap_or(""))
+            .flat_map(|l| l.chars().filter(|c| !c.is_whitespace()))
+            .collect();
+        assert!(digits.len() % 2 == 0, "odd number of hex digits");
+        (0..digits.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// One frame as an owned value.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub(crate) struct Got {
+        pub(crate) link_type: LinkType,
+        pub(crate) time: Timestamp,
+        pub(crate) orig_len: u32,
+        pub(crate) interface: u32,
+        pub(crate) data: Vec<u8>,
+    }
+
+    /// Reads `bytes` whole through the public reader.
+    pub(crate) fn read_all(bytes: Vec<u8>) -> (CaptureReader, Vec<Got>, Vec<DecryptionSecrets>) {
+        let mut r = CaptureReader::from_read(Box::new(std::io::Cursor::new(bytes))).unwrap();
+        let mut got = Vec::new();
+        let mut secrets = Vec::new();
+        while let Some(p) = r.next_packet().unwrap() {
+            got.push(Got {
+                link_type: p.link_type,
+                time: p.timestamp,
+                orig_len: p.orig_len,
+                interface: p.interface,
+                data: p.data.to_vec(),
+            });
+            secrets.extend(r.take_secrets());
+        }
+        secrets.extend(r.take_secrets());
+        (r, got, secrets)
+    }
+}

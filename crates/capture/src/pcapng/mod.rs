@@ -271,3 +271,105 @@ impl PcapNgReader {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::reader::fixture::{hex, read_all};
+    use crate::{DecryptionSecrets, Format, LinkType, Timestamp};
+
+    /// A little-endian section with every block kind, then a big-endian one.
+    const TWO_SECTIONS: &str = "
+        0a0d0d0a 1c000000 4d3c2b1a 0100 0000 ffffffffffffffff 1c000000  # SHB, little-endian
+        01000000 20000000 0100 0000 00000400                           # IDB 0: Ethernet
+            0900 0100 09000000 0000 0000 20000000                      #   if_tsresol 9 (ns)
+        0a000000 18000000 4b534c54 03000000 61620a00 18000000          # DSB: TLSK 'ab\\n'
+        06000000 24000000 00000000 00000000 002f6859 03000000 3c000000 # EPB: if 0, 1.5 s
+            aabbcc00 24000000
+        ad0b0000 10000000 01020304 10000000                            # custom block
+        04000000 10000000 00000000 10000000                            # NRB (empty)
+        05000000 18000000 00000000 00000000 00000000 18000000          # ISB
+        78563412 0c000000 0c000000                                     # unknown type
+        03000000 18000000 05000000 01020304 05000000 18000000          # SPB: 5 bytes
+        06000000 20000000 07000000 00000000 00000000 00000000 00000000 # EPB: if 7 (none)
+            20000000
+        02000000 24000000 0000 0000 00000000 0a000000 01000000 01000000 # PB: if 0, 10 ns
+            ee000000 24000000
+        0a0d0d0a 0000001c 1a2b3c4d 0001 0000 ffffffffffffffff 0000001c  # SHB, big-endian
+        00000001 00000014 0071 0000 00000000 00000014                  # IDB 0: Linux SLL
+        00000006 00000020 00000000 00000000 001e8481 00000000 00000000 # EPB: 2.000001 s
+            00000020
+    ";
+
+    #[test]
+    fn every_block_kind_in_two_sections() {
+        let (r, got, secrets) = read_all(hex(TWO_SECTIONS));
+        assert_eq!(r.format(), Format::PcapNg);
+        let eth = LinkType::ETHERNET;
+        let summary: Vec<_> = got
+            .iter()
+            .map(|g| (g.link_type, g.time, g.orig_len, g.interface, &g.data[..]))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (
+                    eth,
+                    Timestamp::new(1, 500_000_000),
+                    60,
+                    0,
+                    &[0xaa, 0xbb, 0xcc][..]
+                ),
+                (eth, Timestamp::new(0, 0), 5, 0, &[1, 2, 3, 4, 5][..]),
+                (eth, Timestamp::new(0, 10), 1, 0, &[0xee][..]),
+                (LinkType::LINUX_SLL, Timestamp::new(2, 1000), 0, 1, &[][..]),
+            ]
+        );
+        assert_eq!(
+            secrets,
+            [DecryptionSecrets {
+                secrets_type: DecryptionSecrets::TLS_KEY_LOG,
+                data: b"ab\n".to_vec()
+            }]
+        );
+        assert_eq!(r.interfaces().len(), 2);
+        assert_eq!(r.interfaces()[0].ticks_per_second, 1_000_000_000);
+        assert_eq!(r.interfaces()[1].ticks_per_second, 1_000_000);
+        let w = r.warnings();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].message.contains("interface 7"), "{}", w[0]);
+        assert_eq!(w[0].frames_read, 2);
+    }
+
+    #[test]
+    fn length_mismatch_stops_and_bad_blocks_are_skipped() {
+        let shb = "0a0d0d0a 1c000000 4d3c2b1a 0100 0000 ffffffffffffffff 1c000000
+                   01000000 14000000 0100 0000 00000000 14000000";
+        // An EPB whose caplen overruns its block: skipped, the next frame is read.
+        let (r, got, _) = read_all(hex(&format!(
+            "{shb}
+             06000000 20000000 00000000 00000000 00000000 09000000 09000000 20000000
+             06000000 20000000 00000000 00000000 01000000 00000000 00000000 20000000"
+        )));
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].time, Timestamp::new(0, 1000));
+        assert!(
+            r.warnings()[0].message.contains("claims 9"),
+            "{:?}",
+            r.warnings()
+        );
+        // Lengths that disagree: stop there.
+        let (r, got, _) = read_all(hex(&format!(
+            "{shb}
+             06000000 20000000 00000000 00000000 00000000 00000000 00000000 24000000
+             06000000 20000000 00000000 00000000 01000000 00000000 00000000 20000000"
+        )));
+        assert!(got.is_empty());
+        assert_eq!(r.warnings()[0].offset, 48);
+        assert!(r.warnings()[0]
+            .message
+            .contains("32 bytes at its start and 36"));
+        // An impossible length.
+        let (r, _, _) = read_all(hex(&format!("{shb} 06000000 ffffff7f 00000000")));
+        assert!(r.warnings()[0].message.contains("impossible length"));
+    }
+}
