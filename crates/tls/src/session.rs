@@ -144,6 +144,8 @@ pub struct Connection {
     sessions: Vec<SessionSummary>,
     /// Reused decryption buffer.
     scratch: Vec<u8>,
+    /// Sender of the first record that decrypted (see [`Connection::first_decrypted_side`]).
+    first_decrypted: Option<Side>,
 }
 
 fn dir_index(from_initiator: bool) -> usize {
@@ -164,6 +166,7 @@ impl Connection {
             hs: None,
             sessions: Vec::new(),
             scratch: Vec::with_capacity(1 << 14),
+            first_decrypted: None,
         }
     }
 
@@ -176,6 +179,16 @@ impl Connection {
     /// handshake was not captured.
     pub fn sessions(&self) -> &[SessionSummary] {
         &self.sessions
+    }
+
+    /// The sender of the first record that was decrypted (of any type: usually a Finished).
+    ///
+    /// tshark's `follow,tls` names this side "node 0" (the unindented, "client" lines), which is the
+    /// server in abbreviated (resumed) handshakes, where the server's Finished is the first encrypted
+    /// record. To reproduce `tshark -z follow,tls,raw,N` byte for byte, `--direction client` must select
+    /// this side's bytes.
+    pub fn first_decrypted_side(&self) -> Option<Side> {
+        self.first_decrypted
     }
 
     /// True if the TCP initiator is the TLS client (as far as known).
@@ -323,6 +336,7 @@ impl Connection {
                 match p.open(ct.0, header.version.0, &mut self.scratch) {
                     Ok(r) => {
                         range = r;
+                        self.first_decrypted.get_or_insert(side);
                         session_of_record = Some(s);
                         if let Some(sum) = self.sessions.get_mut(s) {
                             sum.records_decrypted += 1;

@@ -240,7 +240,7 @@ impl RecordProtection {
                 let bs = c.block_size();
                 let mac = self.mac.as_ref().ok_or(RecordFault::BadMac)?;
                 let ml = mac.len();
-                if buf.is_empty() || !buf.len().is_multiple_of(bs) {
+                if buf.is_empty() || (!self.etm && !buf.len().is_multiple_of(bs)) {
                     return Err(RecordFault::BadLength);
                 }
                 let iv_len = if self.explicit_iv { bs } else { 0 };
