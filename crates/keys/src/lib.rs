@@ -40,6 +40,8 @@
 //! # Ok::<(), peel_keys::Error>(())
 //! ```
 
+#![warn(missing_docs)]
+
 mod certificate;
 mod error;
 mod fingerprint;

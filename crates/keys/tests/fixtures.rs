@@ -999,3 +999,101 @@ fn password_from_environment_in_child() {
         );
     }
 }
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len() / 2)
+        .filter_map(|i| {
+            s.get(2 * i..2 * i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect()
+}
+
+/// The real ClientKeyExchange messages of the generated captures (found with tshark, the
+/// reference reader) decrypt with the server key to a pre-master secret that starts with the
+/// ClientHello's client_version, with the certificate of the same stream and without it.
+#[test]
+fn corpus_client_key_exchanges_decrypt() {
+    let Some(c) = corpus() else { return };
+    if Command::new("tshark").arg("--version").output().is_err() {
+        eprintln!("note: tshark not installed; real ClientKeyExchange test skipped");
+        return;
+    }
+    let mut ring = KeyRing::new();
+    ring.load(&c.join("generated/other.key.pem"), &mut NoPassword)
+        .expect("other");
+    let server = ring
+        .load(&c.join("generated/server.key.pem"), &mut NoPassword)
+        .expect("server")[0];
+    let mut decrypted = 0;
+    let cases = std::fs::read_dir(c.join("generated")).expect("list generated");
+    for case in cases.flatten() {
+        let capture = case.path().join("capture.pcap");
+        if !capture.exists() {
+            continue;
+        }
+        let out = Command::new("tshark")
+            .arg("-r")
+            .arg(&capture)
+            .args(["-Y", "tls.handshake", "-T", "fields", "-E", "separator=|"])
+            .args([
+                "-e",
+                "tcp.stream",
+                "-e",
+                "tls.handshake.type",
+                "-e",
+                "tls.handshake.version",
+            ])
+            .args([
+                "-e",
+                "tls.handshake.epms",
+                "-e",
+                "tls.handshake.certificate",
+            ])
+            .output()
+            .expect("tshark runs");
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let mut version: std::collections::HashMap<String, Vec<u8>> = Default::default();
+        let mut cert: std::collections::HashMap<String, Vec<u8>> = Default::default();
+        for line in text.lines() {
+            let f: Vec<&str> = line.split('|').collect();
+            let [stream, types, ver, epms, certs] = f[..] else {
+                continue;
+            };
+            let types: Vec<&str> = types.split(',').collect();
+            if types.contains(&"1") {
+                version.insert(
+                    stream.to_string(),
+                    unhex(ver.split(',').next().unwrap_or("").trim_start_matches("0x")),
+                );
+            }
+            if types.contains(&"11") {
+                if let Some(first) = certs.split(',').next().filter(|s| !s.is_empty()) {
+                    cert.insert(stream.to_string(), unhex(first));
+                }
+            }
+            if !epms.is_empty() {
+                let ct = unhex(epms);
+                let want = version.get(stream).cloned().unwrap_or_default();
+                let server_cert = cert.get(stream).cloned().unwrap_or_default();
+                let with = ring
+                    .decrypt_premaster(Some(&server_cert), &ct)
+                    .expect("decrypts with certificate");
+                let without = ring
+                    .decrypt_premaster(None, &ct)
+                    .expect("decrypts without certificate");
+                for pm in [&with, &without] {
+                    assert_eq!(pm.key(), server);
+                    assert_eq!(pm.secret().len(), 48);
+                    assert_eq!(&pm.secret()[..2], &want[..], "{}", capture.display());
+                }
+                assert_eq!(with.secret(), without.secret());
+                decrypted += 1;
+            }
+        }
+    }
+    assert!(
+        decrypted >= 7,
+        "only {decrypted} ClientKeyExchange messages found"
+    );
+}
