@@ -316,7 +316,7 @@ pub(crate) mod fixture {
             .map(|l| l.split('#').next().unwrap_or(""))
             .flat_map(|l| l.chars().filter(|c| !c.is_whitespace()))
             .collect();
-        assert!(digits.len() % 2 == 0, "odd number of hex digits");
+        assert!(digits.len() & 1 == 0, "odd number of hex digits");
         (0..digits.len())
             .step_by(2)
             .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).unwrap())
