@@ -470,3 +470,144 @@ fn wireshark_dmgr_pkcs12() {
         &keys,
     );
 }
+
+/// Runs a stream with one server segment (the middle one of the later half) replaced by a gap.
+/// Returns (server plaintext, LostAfterGap errors, known server plaintext).
+fn run_with_gap(dir: &str) -> Option<(Vec<u8>, usize, Vec<u8>)> {
+    let c = corpus()?;
+    let g = c.join("generated");
+    let case = g.join(dir);
+    let keys = Keys::from_file(&g.join("server.key.pem"));
+    let segs = tcp_segments(&case.join("capture.pcap"), 0);
+    let server_segs: Vec<usize> = (0..segs.len())
+        .filter(|&i| !segs[i].0 && segs[i].1.len() > 100)
+        .collect();
+    let drop = server_segs[server_segs.len() * 2 / 3];
+    let mut conn = Connection::new(0);
+    let mut cache = SessionCache::new();
+    let (mut server, mut lost) = (Vec::new(), 0);
+    for (i, (init, bytes)) in segs.iter().enumerate() {
+        if i == drop {
+            conn.on_gap(*init, bytes.len() as u64);
+            continue;
+        }
+        conn.on_data(
+            *init,
+            bytes,
+            i as u64 + 1,
+            &keys,
+            &mut cache,
+            &mut |ev| match ev {
+                Event::AppData {
+                    side: Side::Server,
+                    plaintext,
+                    ..
+                } => server.extend_from_slice(plaintext),
+                Event::RecordError {
+                    reason: peel_tls::RecordFault::LostAfterGap,
+                    ..
+                } => lost += 1,
+                _ => {}
+            },
+        );
+    }
+    let known = std::fs::read(case.join("conn1.s2c.bin")).unwrap();
+    Some((server, lost, known))
+}
+
+/// `out` is `known` with one contiguous piece cut out, and something follows the cut.
+fn is_known_with_hole(out: &[u8], known: &[u8]) -> bool {
+    let p = out.iter().zip(known).take_while(|(a, b)| a == b).count();
+    let q = out
+        .iter()
+        .rev()
+        .zip(known.iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count()
+        .min(out.len() - p);
+    p + q == out.len() && q > 0 && out.len() < known.len()
+}
+
+#[test]
+fn gap_recovers_for_gcm() {
+    if let Some((out, lost, known)) = run_with_gap("c-tls12-rsa-aes256gcm-sha384-http-ipv6") {
+        assert!(
+            is_known_with_hole(&out, &known),
+            "{} of {}",
+            out.len(),
+            known.len()
+        );
+        assert_eq!(lost, 0);
+    }
+}
+
+#[test]
+fn gap_recovers_for_explicit_iv_cbc_etm() {
+    if let Some((out, lost, known)) = run_with_gap("a-tls12-rsa-aes128cbc-sha-sip") {
+        assert!(
+            is_known_with_hole(&out, &known),
+            "{} of {}",
+            out.len(),
+            known.len()
+        );
+        assert_eq!(lost, 0);
+    }
+}
+
+#[test]
+fn gap_loses_one_record_for_tls10_cbc() {
+    if let Some((out, lost, known)) = run_with_gap("b-tls10-rsa-aes128cbc-sha-sip-resume") {
+        assert!(
+            is_known_with_hole(&out, &known),
+            "{} of {}",
+            out.len(),
+            known.len()
+        );
+        assert_eq!(lost, 1);
+    }
+}
+
+#[test]
+fn gap_ends_rc4() {
+    if let Some((out, lost, known)) = run_with_gap("d2-tls12-rsa-rc4-128-sha-sip-gnutls") {
+        assert!(known.starts_with(&out) && out.len() < known.len());
+        assert!(lost > 0);
+    }
+}
+
+#[test]
+fn capture_started_mid_connection() {
+    let Some(c) = corpus() else { return };
+    let g = c.join("generated");
+    let keys = Keys::from_file(&g.join("server.key.pem"));
+    let segs = tcp_segments(
+        &g.join("c-tls12-rsa-aes256gcm-sha384-http-ipv6/capture.pcap"),
+        0,
+    );
+    let mut conn = Connection::new(0);
+    let mut cache = SessionCache::new();
+    let mut plain = 0;
+    for (i, (init, bytes)) in segs.iter().enumerate().skip(6) {
+        conn.on_data(*init, bytes, i as u64, &keys, &mut cache, &mut |ev| {
+            if let Event::AppData { .. } = ev {
+                plain += 1;
+            }
+        });
+    }
+    assert_eq!(plain, 0);
+    let why = conn.sessions()[0].why_not();
+    assert_eq!(why, Some(Undecrypted::HandshakeNotSeen));
+}
+
+#[test]
+fn tls13_names_the_key_log() {
+    let Some(c) = corpus() else { return };
+    let g = c.join("generated");
+    let keys = Keys::from_file(&g.join("server.key.pem"));
+    let cap = g.join("f1-tls13-aes128gcm-sha256-sip-psk-resume/capture.pcap");
+    let r = run_stream(&cap, 0, &keys, &mut SessionCache::new());
+    assert!(r.client.is_empty() && r.server.is_empty());
+    let why = r.sessions[0].why_not().unwrap();
+    assert_eq!(why, Undecrypted::Tls13);
+    assert!(why.message("0").contains("--keylog"));
+}

@@ -28,18 +28,11 @@ use std::ops::Range;
 use zeroize::Zeroizing;
 
 /// Sequence numbers to try: the expected one, or after a gap every one in the window (a hint first).
-fn candidates(seq: u64, window: Option<u64>, hint: Option<u64>) -> Vec<u64> {
-    match window {
-        None => vec![seq],
-        Some(w) => {
-            let mut v = Vec::with_capacity(w as usize + 2);
-            if let Some(h) = hint.filter(|h| h.wrapping_sub(seq) <= w) {
-                v.push(h);
-            }
-            v.extend((0..=w).map(|i| seq.wrapping_add(i)));
-            v
-        }
-    }
+fn candidates(seq: u64, window: Option<u64>, hint: Option<u64>) -> impl Iterator<Item = u64> {
+    let w = window.unwrap_or(0);
+    let hint = hint.filter(|h| window.is_some() && h.wrapping_sub(seq) <= w);
+    hint.into_iter()
+        .chain((0..=w).map(move |i| seq.wrapping_add(i)))
 }
 
 enum Bulk {
@@ -191,7 +184,6 @@ impl RecordProtection {
                     .ok_or(RecordFault::BadLength)?;
                 let (content, tag) = buf.split_at(n);
                 let seq = candidates(seq0, window, None)
-                    .into_iter()
                     .find(|&s| mac.verify(hdr(s), content, tag))
                     .ok_or(RecordFault::BadMac)?;
                 Ok((0..n, seq))
@@ -205,7 +197,6 @@ impl RecordProtection {
                     .ok_or(RecordFault::BadLength)?;
                 let (content, tag) = buf.split_at(n);
                 let seq = candidates(seq0, window, None)
-                    .into_iter()
                     .find(|&s| mac.verify(hdr(s), content, tag))
                     .ok_or(RecordFault::BadMac)?;
                 Ok((0..n, seq))
@@ -255,7 +246,6 @@ impl RecordProtection {
                     let (ct, tag) = buf.split_at(end);
                     seq_found = Some(
                         candidates(seq0, window, None)
-                            .into_iter()
                             .find(|&s| mac.verify(hdr(s), ct, tag))
                             .ok_or(RecordFault::BadMac)?,
                     );
@@ -263,22 +253,32 @@ impl RecordProtection {
                 if end < iv_len + bs {
                     return Err(RecordFault::BadLength);
                 }
-                let next_iv = buf[end - bs..end].to_vec();
-                let (iv, data) = if self.explicit_iv {
-                    let (iv, data) = buf[..end].split_at_mut(bs);
-                    (iv.to_vec(), data)
+                // IVs are at most one 16-byte block.
+                let mut iv = [0u8; 16];
+                let iv = iv.get_mut(..bs).ok_or(RecordFault::BadLength)?;
+                let (ivsrc, data) = if self.explicit_iv {
+                    let (ivsrc, data) = buf[..end].split_at_mut(bs);
+                    (&*ivsrc, data)
                 } else {
-                    (self.iv.to_vec(), &mut buf[..end])
+                    (
+                        self.iv.get(..bs).ok_or(RecordFault::BadLength)?,
+                        &mut buf[..end],
+                    )
                 };
+                iv.copy_from_slice(ivsrc);
                 let iv_was_lost = self.iv_lost;
                 if !self.explicit_iv {
-                    *self.iv = next_iv;
+                    // The last ciphertext block is the next record's IV (RFC 2246 section 6.2.3.2).
+                    match data.get(data.len().saturating_sub(bs)..) {
+                        Some(next) if next.len() == self.iv.len() => self.iv.copy_from_slice(next),
+                        _ => return Err(RecordFault::BadLength),
+                    }
                     self.iv_lost = false;
                 }
                 if iv_was_lost {
                     return Err(RecordFault::LostAfterGap);
                 }
-                if !c.decrypt(&iv, data) {
+                if !c.decrypt(iv, data) {
                     return Err(RecordFault::BadLength);
                 }
                 let pad = usize::from(*data.last().ok_or(RecordFault::BadLength)?);
@@ -306,7 +306,6 @@ impl RecordProtection {
                         let (content, rest) = data.split_at(n);
                         let tag = &rest[..ml];
                         let s = candidates(seq0, window, None)
-                            .into_iter()
                             .find(|&s| mac.verify(hdr(s), content, tag))
                             .ok_or(RecordFault::BadMac)?;
                         Ok((content_start..content_start + n, s))

@@ -201,3 +201,71 @@ mod tests {
         assert!(matches!(j.next_message(), Joined::TooLong));
     }
 }
+
+#[cfg(test)]
+mod fixture_tests {
+    use super::*;
+    use crate::extension::ExtensionType;
+    use crate::version::ProtocolVersion;
+
+    fn unhex(s: &str) -> Vec<u8> {
+        hex::decode(s.split_whitespace().collect::<String>()).unwrap()
+    }
+
+    /// ClientHello and ServerHello messages of corpus case `generated/a` (frames 4 and 6), with headers.
+    const CLIENT_HELLO: &str = "
+        0100007d0303889d5695b8e46389380dd1b28fa04bd50c25ee4964e4d874bd72c350f2682efe000004002f00ff010000
+        5000000012001000000d7369702e7065656c2e74657374002300000016000000170000000d002a002804030503060308
+        0708080809080a080b080408050806040105010601030303010302040205020602";
+    const SERVER_HELLO: &str = "
+        020000390303cfd23701e955c8481a658f2807d079dda35fb13cc173323bc5d75c5b858f0c3500002f000011ff010001
+        00002300000016000000170000";
+
+    fn only_message(raw: &[u8]) -> (HandshakeType, Vec<u8>) {
+        let mut j = HandshakeJoiner::default();
+        // Split across two "records" to exercise joining.
+        let (a, b) = raw.split_at(7);
+        j.push(a);
+        assert!(matches!(j.next_message(), Joined::NeedMore));
+        j.push(b);
+        match j.next_message() {
+            Joined::Message(m) => (m.typ, m.body.to_vec()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn client_hello_round_trip() {
+        let raw = unhex(CLIENT_HELLO);
+        let (typ, body) = only_message(&raw);
+        assert_eq!(typ, HandshakeType::CLIENT_HELLO);
+        let ch = ClientHello::parse(&body).unwrap();
+        assert_eq!(ch.client_version, ProtocolVersion::TLS1_2);
+        assert_eq!(ch.suites(), vec![0x002f, 0x00ff]);
+        assert_eq!(ch.sni(), Some(&b"sip.peel.test"[..]));
+        assert!(ch.session_id.is_empty());
+        assert!(ch
+            .extension(ExtensionType::EXTENDED_MASTER_SECRET)
+            .is_some());
+        assert!(ch.extension(ExtensionType::ENCRYPT_THEN_MAC).is_some());
+        assert_eq!(ch.session_ticket(), None); // present but empty
+        assert_eq!(ch.encode(), body);
+    }
+
+    #[test]
+    fn server_hello_round_trip() {
+        let raw = unhex(SERVER_HELLO);
+        let (typ, body) = only_message(&raw);
+        assert_eq!(typ, HandshakeType::SERVER_HELLO);
+        let sh = ServerHello::parse(&body).unwrap();
+        assert_eq!(sh.version(), ProtocolVersion::TLS1_2);
+        assert_eq!(sh.cipher_suite, 0x002f);
+        let types: Vec<u16> = sh.extension_iter().map(|e| e.typ.0).collect();
+        assert_eq!(types, vec![65281, 35, 22, 23]);
+        assert_eq!(sh.encode(), body);
+        // Every truncation is an error, never a panic.
+        for n in 0..body.len() {
+            let _ = ServerHello::parse(&body[..n]);
+        }
+    }
+}
