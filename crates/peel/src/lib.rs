@@ -1,1 +1,34 @@
-//! (Being filled in.)
+//! peel's facade: the one API the command-line tool (and later a web view) uses. It owns the
+//! pipeline: a capture file is read ([`peel_capture`]), each frame decoded ([`peel_wire`]) and
+//! numbered into conversations ([`peel_flow`]) exactly as Wireshark numbers `tcp.stream`.
+//!
+//! Main types: [`Capture`] (an open capture and its pipeline), [`FrameRecord`] and
+//! [`ConversationRecord`] (what commands print, as text or JSON), [`RunReport`] (damage and
+//! malformed frames seen on the way), [`FrameWriter`] (saving frames), [`Error`].
+//!
+//! ```no_run
+//! let mut capture = peel::Capture::open("samples/lync-sip-tls/sip-tls.pcap".as_ref())?;
+//! let report = capture.frames(|rec, _packet| {
+//!     println!("{} {} -> {} {}", rec.frame, rec.src, rec.dst, rec.info);
+//!     Ok::<(), peel::Error>(())
+//! })?;
+//! assert_eq!(report.frames, 63);
+//! # Ok::<(), peel::Error>(())
+//! ```
+
+mod error;
+mod info;
+mod pipeline;
+mod record;
+mod save;
+
+pub use error::Error;
+pub use pipeline::{Capture, FrameMeta};
+pub use record::{ConversationRecord, FrameRecord, RunReport};
+pub use save::FrameWriter;
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Write(e)
+    }
+}

@@ -1,0 +1,64 @@
+//! The facade's error type: what stopped a command from running at all. Problems inside a capture
+//! (malformed frames, truncation) are not errors: they are reported in [`crate::RunReport`].
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// Why a command could not run.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The capture could not be opened or read.
+    Capture {
+        /// The file, as the user named it.
+        path: PathBuf,
+        /// What the capture reader said.
+        source: peel_capture::Error,
+    },
+    /// An output file could not be created or written.
+    Output {
+        /// The output file.
+        path: PathBuf,
+        /// What went wrong.
+        source: io::Error,
+    },
+    /// Writing a record failed (e.g. standard output closed).
+    Write(io::Error),
+    /// The output format could not be chosen from the file name.
+    UnknownOutputFormat(PathBuf),
+}
+
+impl Error {
+    /// True when the error is a closed pipe (`peel frames x | head`): a normal end, not a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Write(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Capture { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::Output { path, source } => {
+                write!(f, "cannot write {}: {source}", path.display())
+            }
+            Error::Write(e) => write!(f, "cannot write output: {e}"),
+            Error::UnknownOutputFormat(p) => write!(
+                f,
+                "cannot tell the capture format of {} from its extension: use .pcapng, .pcap or .cap",
+                p.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Capture { source, .. } => Some(source),
+            Error::Output { source, .. } | Error::Write(source) => Some(source),
+            Error::UnknownOutputFormat(_) => None,
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! The frame pipeline: read a capture, decode each frame, number its conversation.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use peel_capture::{CaptureReader, DecryptionSecrets, Packet, Timestamp};
+use peel_flow::{ConversationTable, Direction, Endpoint, TcpMeta};
+use peel_wire::{Decoder, Frame, Layer, TcpFlags};
+
+use crate::info;
+use crate::record::{ConversationRecord, FrameRecord, RunReport};
+use crate::Error;
+
+/// An open capture and the state that decoding it builds up.
+pub struct Capture {
+    path: PathBuf,
+    reader: CaptureReader,
+    decoder: Decoder,
+    conversations: ConversationTable,
+    secrets: Vec<DecryptionSecrets>,
+    /// Per TCP stream: what the Info column needs (relative sequence numbers, window scaling).
+    tcp_info: Vec<TcpInfoState>,
+    first_time: Option<Timestamp>,
+    report: RunReport,
+}
+
+/// What the pipeline knows about one frame besides its record: the pieces later stages use.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameMeta {
+    /// TCP stream and direction, for TCP frames.
+    pub tcp: Option<(u32, Direction)>,
+}
+
+impl Capture {
+    /// Opens a capture file (`-` is standard input; gzip is detected).
+    pub fn open(path: &Path) -> Result<Capture, Error> {
+        let reader = CaptureReader::open(path).map_err(|source| Error::Capture {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(Capture {
+            path: path.to_path_buf(),
+            reader,
+            decoder: Decoder::new(),
+            conversations: ConversationTable::new(),
+            secrets: Vec::new(),
+            tcp_info: Vec::new(),
+            first_time: None,
+            report: RunReport::default(),
+        })
+    }
+
+    /// The path the capture was opened from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Decryption secrets found in the file so far (pcapng Decryption Secrets Blocks).
+    pub fn secrets(&self) -> &[DecryptionSecrets] {
+        &self.secrets
+    }
+
+    /// Reads every frame, calling `f` with its record and the raw packet. Stops early (returning
+    /// the error) if `f` fails.
+    pub fn frames<F, E>(&mut self, mut f: F) -> Result<RunReport, Error>
+    where
+        F: FnMut(&FrameRecord, &Packet<'_>) -> Result<(), E>,
+        E: Into<Error>,
+    {
+        loop {
+            let packet = match self.reader.next_packet() {
+                Ok(Some(p)) => p,
+                Ok(None) => break,
+                Err(source) => {
+                    return Err(Error::Capture {
+                        path: self.path.clone(),
+                        source,
+                    })
+                }
+            };
+            self.report.frames += 1;
+            let number = self.report.frames;
+            let first = *self.first_time.get_or_insert(packet.timestamp);
+            let frame = self
+                .decoder
+                .decode(packet.link_type, packet.data, packet.timestamp);
+            let (record, _meta) = describe(
+                number,
+                &packet,
+                first,
+                &frame,
+                &mut self.conversations,
+                &mut self.tcp_info,
+            );
+            if record.malformed.is_some() {
+                self.report.malformed_frames += 1;
+            }
+            f(&record, &packet).map_err(Into::into)?;
+            let new = self.reader.take_secrets();
+            self.secrets.extend(new);
+        }
+        self.finish_report();
+        Ok(self.report.clone())
+    }
+
+    /// Reads every frame and returns the TCP and UDP conversations, TCP first, each in
+    /// `tcp.stream` / `udp.stream` order.
+    pub fn conversations(&mut self) -> Result<(Vec<ConversationRecord>, RunReport), Error> {
+        let report = self.frames(|_, _| Ok::<(), Error>(()))?;
+        let mut out = Vec::new();
+        for (kind, list) in [
+            (
+                "tcp",
+                self.conversations.tcp_conversations().collect::<Vec<_>>(),
+            ),
+            ("udp", self.conversations.udp_conversations().collect()),
+        ] {
+            for c in list {
+                let start = Timestamp::from_nanos(c.first_time_ns());
+                let end = Timestamp::from_nanos(c.last_time_ns());
+                out.push(ConversationRecord {
+                    kind,
+                    stream: c.index(),
+                    client: c.client().to_string(),
+                    server: c.server().to_string(),
+                    first_frame: c.first_frame(),
+                    last_frame: c.last_frame(),
+                    start_time: start.as_f64(),
+                    duration: (end.as_nanos() - start.as_nanos()) as f64 / 1e9,
+                    frames_client_to_server: c.frames(Direction::ClientToServer),
+                    bytes_client_to_server: c.bytes(Direction::ClientToServer),
+                    frames_server_to_client: c.frames(Direction::ServerToClient),
+                    bytes_server_to_client: c.bytes(Direction::ServerToClient),
+                });
+            }
+        }
+        Ok((out, report))
+    }
+
+    fn finish_report(&mut self) {
+        self.report.warnings = self
+            .reader
+            .warnings()
+            .iter()
+            .map(|w| format!("{}: {w}", self.path.display()))
+            .collect();
+        let suppressed = self.reader.suppressed_warnings();
+        if suppressed > 0 {
+            self.report.warnings.push(format!(
+                "{}: {suppressed} more warnings not shown",
+                self.path.display()
+            ));
+        }
+    }
+}
+
+/// Per-stream state for the Info column.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TcpInfoState {
+    /// First sequence number seen per direction (for relative numbers).
+    base: [Option<u32>; 2],
+    /// Window scale shift offered in each direction's SYN.
+    wscale: [Option<u8>; 2],
+}
+
+/// Builds the record of one decoded frame and numbers its conversation.
+fn describe(
+    number: u64,
+    packet: &Packet<'_>,
+    first: Timestamp,
+    frame: &Frame<'_>,
+    conversations: &mut ConversationTable,
+    tcp_info: &mut Vec<TcpInfoState>,
+) -> (FrameRecord, FrameMeta) {
+    let time_ns = packet.timestamp.as_nanos();
+    let (src, dst) = addresses(frame);
+    let mut rec = FrameRecord {
+        frame: number,
+        time: packet.timestamp.as_f64(),
+        time_relative: (time_ns - first.as_nanos()) as f64 / 1e9,
+        src,
+        dst,
+        protocol: frame.top_protocol().to_string(),
+        length: packet.orig_len,
+        captured_length: packet.data.len() as u32,
+        info: String::new(),
+        tcp_stream: None,
+        udp_stream: None,
+        src_port: None,
+        dst_port: None,
+        malformed: frame.error.map(|e| e.to_string()),
+    };
+    let mut meta = FrameMeta { tcp: None };
+    let ip = frame.ip();
+    match (ip, frame.layers.last()) {
+        (Some(ip), Some(Layer::Tcp(tcp))) => {
+            let tm = TcpMeta {
+                seq: tcp.seq(),
+                ack: tcp.ack(),
+                flags: tcp.flags().0,
+                payload_len: tcp.payload().len() as u32,
+            };
+            let r = conversations.tcp(
+                Endpoint::new(ip.src(), tcp.src_port()),
+                Endpoint::new(ip.dst(), tcp.dst_port()),
+                &tm,
+                number,
+                time_ns,
+            );
+            let idx = r.stream as usize;
+            if tcp_info.len() <= idx {
+                tcp_info.resize(idx + 1, TcpInfoState::default());
+            }
+            let st = &mut tcp_info[idx];
+            if r.new_stream {
+                *st = TcpInfoState::default();
+            }
+            let d = r.direction.index();
+            let base = *st.base[d].get_or_insert(tcp.seq());
+            if tcp.flags().contains(TcpFlags::SYN) {
+                st.wscale[d] = Some(tcp.window_scale().unwrap_or(0).min(14));
+            }
+            // Window scaling applies once both SYNs offered it (RFC 7323 section 2.2), and never
+            // to SYN segments themselves.
+            let scale = match (st.wscale, tcp.flags().contains(TcpFlags::SYN)) {
+                ([Some(a), Some(b)], false) if a > 0 || b > 0 => Some(st.wscale[d].unwrap_or(0)),
+                _ => None,
+            };
+            rec.tcp_stream = Some(r.stream);
+            rec.src_port = Some(tcp.src_port());
+            rec.dst_port = Some(tcp.dst_port());
+            rec.info = info::tcp(tcp, base, st.base[1 - d], scale);
+            meta.tcp = Some((r.stream, r.direction));
+        }
+        (Some(ip), Some(Layer::Udp(udp))) => {
+            let r = conversations.udp(
+                Endpoint::new(ip.src(), udp.src_port()),
+                Endpoint::new(ip.dst(), udp.dst_port()),
+                udp.payload().len() as u32,
+                number,
+                time_ns,
+            );
+            rec.udp_stream = Some(r.stream);
+            rec.src_port = Some(udp.src_port());
+            rec.dst_port = Some(udp.dst_port());
+            rec.info = info::udp(udp);
+        }
+        (_, Some(Layer::Icmp(icmp))) | (_, Some(Layer::Icmpv6(icmp))) => {
+            rec.info = info::other(frame);
+            if let Some(r) = quoted_udp(frame, icmp, conversations, number, time_ns) {
+                rec.udp_stream = Some(r);
+            }
+        }
+        _ => rec.info = info::other(frame),
+    }
+    if let Some(err) = &rec.malformed {
+        if !rec.info.is_empty() {
+            rec.info.push(' ');
+        }
+        rec.info.push_str(&format!("[Malformed: {err}]"));
+    }
+    (rec, meta)
+}
+
+/// An ICMP error quotes the header of the datagram that caused it. Wireshark dissects the quoted
+/// UDP header and looks up (or creates) its conversation, so the quote takes a `udp.stream` number;
+/// we do the same to keep the numbering identical. (TCP quotes are left alone: they carry no
+/// flags worth tracking and no corpus capture shows how Wireshark numbers them.)
+fn quoted_udp(
+    frame: &Frame<'_>,
+    icmp: &peel_wire::Icmp<'_>,
+    conversations: &mut ConversationTable,
+    number: u64,
+    time_ns: i128,
+) -> Option<u32> {
+    let v6 = matches!(frame.layers.last(), Some(Layer::Icmpv6(_)));
+    let is_error = if v6 {
+        (1..=4).contains(&icmp.icmp_type())
+    } else {
+        matches!(icmp.icmp_type(), 3 | 4 | 5 | 11 | 12)
+    };
+    if !is_error {
+        return None;
+    }
+    // After type, code and checksum: 4 bytes (unused / pointer / MTU), then the original datagram.
+    let quoted = icmp.payload().get(4..)?;
+    let inner = Frame::parse(peel_capture::LinkType::RAW, quoted);
+    let ip = inner.ip()?;
+    let udp = inner.udp()?;
+    let r = conversations.udp(
+        Endpoint::new(ip.src(), udp.src_port()),
+        Endpoint::new(ip.dst(), udp.dst_port()),
+        0,
+        number,
+        time_ns,
+    );
+    Some(r.stream)
+}
+
+fn addresses(frame: &Frame<'_>) -> (String, String) {
+    if let Some(ip) = frame.ip() {
+        return (fmt_ip(ip.src()), fmt_ip(ip.dst()));
+    }
+    if let Some(Layer::Arp(arp)) = frame.layers.last() {
+        if let Some(mac) = arp.sender_mac() {
+            return (mac.to_string(), "Broadcast".into());
+        }
+    }
+    if let Some(eth) = frame.eth() {
+        return (eth.src().to_string(), eth.dst().to_string());
+    }
+    (String::new(), String::new())
+}
+
+fn fmt_ip(a: IpAddr) -> String {
+    a.to_string()
+}

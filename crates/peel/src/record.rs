@@ -1,0 +1,82 @@
+//! The records peel prints: the same values feed text output (for people) and `--json` (for scripts).
+//! JSON keys follow `shared/CLI.md`.
+
+use serde::Serialize;
+
+/// One frame of a capture, as `peel frames` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FrameRecord {
+    /// 1-based frame number, as Wireshark counts.
+    pub frame: u64,
+    /// Capture time, seconds since the Unix epoch.
+    pub time: f64,
+    /// Seconds since the first frame (Wireshark's `frame.time_relative`).
+    pub time_relative: f64,
+    /// Source: innermost IP address, else MAC address, else empty.
+    pub src: String,
+    /// Destination, like `src`.
+    pub dst: String,
+    /// Highest protocol decoded (`TCP`, `UDP`, `ARP`, ...).
+    pub protocol: String,
+    /// Length on the wire.
+    pub length: u32,
+    /// Bytes captured (less than `length` when the snap length cut the frame).
+    pub captured_length: u32,
+    /// One-line summary, in the spirit of tshark's Info column.
+    pub info: String,
+    /// Wireshark's `tcp.stream` for TCP frames.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp_stream: Option<u32>,
+    /// Wireshark's `udp.stream` for UDP frames.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub udp_stream: Option<u32>,
+    /// Source and destination ports for TCP and UDP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub src_port: Option<u16>,
+    /// See `src_port`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dst_port: Option<u16>,
+    /// Where and why decoding stopped, for frames that did not fully decode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub malformed: Option<String>,
+}
+
+/// One TCP or UDP conversation, as `peel conversations` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConversationRecord {
+    /// `"tcp"` or `"udp"`.
+    pub kind: &'static str,
+    /// `tcp.stream` / `udp.stream` number.
+    pub stream: u32,
+    /// The client (sender of the first SYN; else of the first frame), `addr:port` (`[v6]:port`).
+    pub client: String,
+    /// The other side.
+    pub server: String,
+    /// First and last frame numbers of the conversation.
+    pub first_frame: u64,
+    /// See `first_frame`.
+    pub last_frame: u64,
+    /// Start time, seconds since the epoch.
+    pub start_time: f64,
+    /// Seconds between the first and last frame.
+    pub duration: f64,
+    /// Frames and bytes (frame lengths) from client to server.
+    pub frames_client_to_server: u64,
+    /// See `frames_client_to_server`.
+    pub bytes_client_to_server: u64,
+    /// Frames and bytes from server to client.
+    pub frames_server_to_client: u64,
+    /// See `frames_server_to_client`.
+    pub bytes_server_to_client: u64,
+}
+
+/// What a run over a capture saw besides its records.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunReport {
+    /// Frames read.
+    pub frames: u64,
+    /// Frames that did not fully decode (still listed).
+    pub malformed_frames: u64,
+    /// Problems with the file itself: truncation, corrupt blocks (where, what was skipped).
+    pub warnings: Vec<String>,
+}
