@@ -91,6 +91,7 @@ impl<'a> Layer<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Layers<'a> {
     items: [Option<Layer<'a>>; MAX_LAYERS],
+    offsets: [u32; MAX_LAYERS],
     len: usize,
 }
 
@@ -98,6 +99,7 @@ impl<'a> Default for Layers<'a> {
     fn default() -> Self {
         Layers {
             items: [None; MAX_LAYERS],
+            offsets: [0; MAX_LAYERS],
             len: 0,
         }
     }
@@ -129,14 +131,22 @@ impl<'a> Layers<'a> {
         self.items.iter().take(self.len).filter_map(Option::as_ref)
     }
 
-    fn push(&mut self, l: Layer<'a>) -> bool {
-        match self.items.get_mut(self.len) {
-            Some(slot) => {
+    /// Where the `i`-th layer starts: a byte offset from the start of the frame, or, for the
+    /// layers after the IP header whose fragment completed a datagram, from the start of the
+    /// reassembled payload ([`Frame::reassembled`], [`Frame::reassembled_layers`]).
+    pub fn offset(&self, i: usize) -> Option<usize> {
+        (i < self.len).then(|| self.offsets.get(i).map_or(0, |&o| o as usize))
+    }
+
+    fn push(&mut self, l: Layer<'a>, offset: usize) -> bool {
+        match (self.items.get_mut(self.len), self.offsets.get_mut(self.len)) {
+            (Some(slot), Some(off)) => {
                 *slot = Some(l);
+                *off = u32::try_from(offset).unwrap_or(u32::MAX);
                 self.len += 1;
                 true
             }
-            None => false,
+            _ => false,
         }
     }
 }
@@ -269,6 +279,12 @@ impl<'a> Frame<'a> {
     /// from the [`Decoder`]).
     pub fn reassembled(&self) -> Option<&'a [u8]> {
         self.reassembled.map(|r| r.datagram)
+    }
+
+    /// The range of layer indices decoded from the reassembled payload, when this frame
+    /// completed a datagram (their [`Layers::offset`]s count from its start).
+    pub fn reassembled_layers(&self) -> Option<std::ops::Range<usize>> {
+        self.reassembled.map(|r| r.layer + 1..self.layers.len())
     }
 
     /// True when the capture cut the frame short of what its IP or UDP lengths say.
@@ -466,7 +482,7 @@ impl<'a> Builder<'a> {
     /// Pushes a layer at `base`; false (with the error set) when the stack is full.
     fn push(&mut self, l: Layer<'a>, base: usize) -> bool {
         let name = l.name();
-        if self.layers.push(l) {
+        if self.layers.push(l, base) {
             true
         } else {
             self.stop = Some(Error::TooManyLayers {

@@ -518,3 +518,28 @@ fn undecoded_payloads_are_named_by_their_announcer() {
     b[12..14].copy_from_slice(&[0x12, 0x34]);
     assert_eq!(Frame::parse(ETH, &b).top_protocol(), "Ethernet");
 }
+
+#[test]
+fn layer_offsets() {
+    let b = hex(VXLAN_IPV4_TCP);
+    let f = Frame::parse(ETH, &b);
+    let offsets: Vec<_> = (0..f.layers.len())
+        .map(|i| f.layers.offset(i).unwrap())
+        .collect();
+    assert_eq!(offsets, [0, 14, 34, 42, 50, 64, 84]);
+    assert_eq!(f.layers.offset(7), None);
+    assert_eq!(f.reassembled_layers(), None);
+
+    let mut d = Decoder::new();
+    for fx in [FRAG4_0, FRAG4_1] {
+        let b = hex(fx);
+        d.decode(ETH, &b, ts(0));
+    }
+    let b = hex(FRAG4_2);
+    let f = d.decode(ETH, &b, ts(0));
+    assert_eq!(f.reassembled_layers(), Some(2..3));
+    assert_eq!(
+        (f.layers.offset(1), f.layers.offset(2)),
+        (Some(14), Some(0))
+    );
+}
