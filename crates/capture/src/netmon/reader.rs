@@ -343,3 +343,158 @@ impl NetMonReader {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::reader::fixture::{hex, read_all};
+    use crate::{Error, Format, LinkType, Timestamp};
+
+    /// Version 2.3, first record right after the 72-byte header, frame table listing the second
+    /// record first. Per-frame trailers: media, process index, UTC FILETIME, time-zone index.
+    const V23: &str = "
+        474d4255 03 02 0100                     # GMBU 2.3, media 1
+        e007 0800 0200 0200 0200 3700 0600 0e03 # 2016-08-02 (Tue) 02:55:06.782 local
+        89000000 08000000                       # frame table at 137, 2 entries
+        00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000
+        # record at 72: delta 0, lengths 2 and 2, data, trailer (Ethernet)
+        0000000000000000 02000000 02000000 aabb 0100 ffffffff 8959cdf2a3ecd101 ff
+        # record at 105: 1 byte, NetEvent media, one second later
+        0000000000000000 01000000 01000000 cc   e0ff ffffffff 09f065f3a3ecd101 ff
+        69000000 48000000                       # frame table: 105, 72
+    ";
+
+    #[test]
+    fn version_2_3_follows_the_table_and_uses_filetimes() {
+        let (r, got, _) = read_all(hex(V23));
+        assert_eq!(r.format(), Format::NetMon);
+        assert!(r.warnings().is_empty(), "{:?}", r.warnings());
+        assert_eq!(got.len(), 2);
+        let t0 = Timestamp::new(1_470_131_706, 782_349_700);
+        assert_eq!(got[0].link_type, LinkType(0x8000_ffe0));
+        assert_eq!(
+            (got[0].data.as_slice(), got[0].time),
+            (&[0xcc][..], Timestamp::new(t0.secs + 1, t0.nanos))
+        );
+        assert_eq!(got[1].link_type, LinkType::ETHERNET);
+        assert_eq!(
+            (got[1].data.as_slice(), got[1].time),
+            (&[0xaa, 0xbb][..], t0)
+        );
+        assert_eq!(r.interfaces()[0].ticks_per_second, 10_000_000);
+    }
+
+    /// A file of `records` (delta, data, trailer) with the header padded to 128 bytes.
+    fn build(magic: &[u8; 4], major: u8, minor: u8, records: &[(i64, &[u8], &[u8])]) -> Vec<u8> {
+        let mut f = Vec::new();
+        f.extend_from_slice(magic);
+        f.extend_from_slice(&[minor, major, 1, 0]);
+        for v in [2005u16, 7, 6, 16, 10, 29, 29, 800] {
+            f.extend_from_slice(&v.to_le_bytes());
+        }
+        f.resize(128, 0);
+        let mut table = Vec::new();
+        for (delta, data, trailer) in records {
+            table.push(f.len() as u32);
+            if major == 1 {
+                f.extend_from_slice(&(*delta as u32).to_le_bytes());
+                f.extend_from_slice(&(data.len() as u16).to_le_bytes());
+                f.extend_from_slice(&(data.len() as u16).to_le_bytes());
+            } else {
+                f.extend_from_slice(&delta.to_le_bytes());
+                f.extend_from_slice(&(data.len() as u32).to_le_bytes());
+                f.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            }
+            f.extend_from_slice(data);
+            f.extend_from_slice(trailer);
+        }
+        let at = f.len() as u32;
+        f[24..28].copy_from_slice(&at.to_le_bytes());
+        f[28..32].copy_from_slice(&(4 * table.len() as u32).to_le_bytes());
+        for o in table {
+            f.extend_from_slice(&o.to_le_bytes());
+        }
+        f
+    }
+
+    const START: i64 = 1_121_509_769; // 2005-07-16 10:29:29 UTC
+
+    #[test]
+    fn versions_2_0_to_2_2_use_header_time_plus_signed_delta() {
+        let (_, got, _) = read_all(build(
+            b"GMBU",
+            2,
+            0,
+            &[(-800_000, &[1], &[]), (1, &[2], &[])],
+        ));
+        assert_eq!(got[0].time, Timestamp::new(START, 0));
+        assert_eq!(got[1].time, Timestamp::new(START, 800_001_000));
+        // 2.1: the trailer carries each frame's media type (0xE000 + 101 = raw IP).
+        let (_, got, _) = read_all(build(
+            b"GMBU",
+            2,
+            1,
+            &[(0, &[0x45], &[0x65, 0xe0]), (0, &[3], &[1, 0])],
+        ));
+        assert_eq!(got[0].link_type, LinkType::RAW);
+        assert_eq!(got[1].link_type, LinkType::ETHERNET);
+        // 2.2: media type and a process index.
+        let (r, got, _) = read_all(build(
+            b"GMBU",
+            2,
+            2,
+            &[(5, &[7, 8], &[0x71, 0xe0, 0, 0, 0, 0])],
+        ));
+        assert!(r.warnings().is_empty());
+        assert_eq!(
+            (got[0].link_type, got[0].data.as_slice()),
+            (LinkType::LINUX_SLL, &[7, 8][..])
+        );
+        assert_eq!(got[0].time, Timestamp::new(START, 800_005_000));
+    }
+
+    #[test]
+    fn version_1_uses_millisecond_deltas() {
+        let (r, got, _) = read_all(build(
+            b"RTSS",
+            1,
+            1,
+            &[(1, &[1, 2, 3], &[]), (1500, &[4], &[])],
+        ));
+        assert!(r.warnings().is_empty());
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].time, Timestamp::new(START, 801_000_000));
+        assert_eq!(got[1].time, Timestamp::new(START + 2, 300_000_000));
+        assert_eq!(got[0].data, [1, 2, 3]);
+    }
+
+    #[test]
+    fn damage_and_unknown_versions() {
+        // Frame table cut off: nothing can be located, and the warning says so.
+        let mut f = build(b"GMBU", 2, 0, &[(0, &[1], &[])]);
+        f.truncate(f.len() - 2);
+        let (r, got, _) = read_all(f);
+        assert!(got.is_empty());
+        assert!(
+            r.warnings()[0].message.contains("frame table"),
+            "{:?}",
+            r.warnings()
+        );
+        // A record that runs past the end.
+        let mut f = build(b"GMBU", 2, 0, &[(0, &[1], &[])]);
+        f[140..144].copy_from_slice(&1000u32.to_le_bytes());
+        let (r, got, _) = read_all(f);
+        assert!(got.is_empty());
+        assert!(
+            r.warnings()[0].message.contains("claims 1000"),
+            "{:?}",
+            r.warnings()
+        );
+        // Version 2.4 is refused with an error that names it.
+        let f = build(b"GMBU", 2, 4, &[]);
+        match crate::CaptureReader::from_read(Box::new(std::io::Cursor::new(f))) {
+            Err(e @ Error::Unsupported { .. }) => assert!(e.to_string().contains("2.4"), "{e}"),
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("2.4 accepted"),
+        }
+    }
+}
