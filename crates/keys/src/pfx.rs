@@ -5,13 +5,12 @@
 //! Windows, Java keytool and OpenSSL export. Public-key modes (`SignedData`, `EnvelopedData`) are
 //! reported as unsupported.
 
-use cms::content_info::ContentInfo;
 use cms::encrypted_data::EncryptedData;
-use der::asn1::{AnyRef, ObjectIdentifier, OctetString};
-use der::Decode;
+use der::asn1::{AnyRef, ObjectIdentifier};
+use der::{Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
 use hmac::{Hmac, Mac};
 use pkcs12::kdf::{derive_key_utf8, Pkcs12KeyType};
-use pkcs12::pfx::Pfx;
+use pkcs12::mac_data::MacData;
 use pkcs12::safe_bag::SafeBag;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -36,14 +35,82 @@ const SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.
 /// How deep `safeContentsBag`s may nest.
 const MAX_NESTING: usize = 4;
 
-/// Parses `bytes` as a PFX, or `None` when it is not one (so other DER forms can be tried).
-pub(crate) fn parse(bytes: &[u8]) -> Option<Pfx> {
-    Pfx::from_der(bytes).ok()
+/// A PFX viewed in place: every slice borrows from the file's (zeroizing) buffer, so a plaintext
+/// key bag is never copied into memory that is not wiped.
+pub(crate) struct PfxRef<'a> {
+    /// The `authSafe` ContentInfo.
+    auth_safe: ContentInfoRef<'a>,
+    /// The password MAC, if any (salt and digest only: nothing secret).
+    mac_data: Option<MacData>,
+}
+
+/// `ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT ANY OPTIONAL }` (RFC 5652),
+/// borrowed.
+struct ContentInfoRef<'a> {
+    content_type: ObjectIdentifier,
+    content: Option<AnyRef<'a>>,
+}
+
+impl<'a> ContentInfoRef<'a> {
+    fn decode(element: AnyRef<'a>) -> der::Result<Self> {
+        element.tag().assert_eq(Tag::Sequence)?;
+        let mut reader = SliceReader::new(element.value())?;
+        let content_type: ObjectIdentifier = reader.decode()?;
+        let content = if reader.is_finished() {
+            None
+        } else {
+            let tagged: AnyRef<'a> = reader.decode()?;
+            tagged.tag().assert_eq(Tag::ContextSpecific {
+                constructed: true,
+                number: TagNumber::N0,
+            })?;
+            Some(AnyRef::from_der(tagged.value())?)
+        };
+        reader.finish(())?;
+        Ok(ContentInfoRef {
+            content_type,
+            content,
+        })
+    }
+
+    /// The OCTET STRING of an `id-data` ContentInfo; `Ok(None)` for other content types.
+    fn data(&self) -> Result<Option<&'a [u8]>, String> {
+        if self.content_type != ID_DATA {
+            return Ok(None);
+        }
+        match self.content {
+            Some(any) if any.tag() == Tag::OctetString => Ok(Some(any.value())),
+            Some(_) => Err("PKCS#12 data content is not a (DER) OCTET STRING".into()),
+            None => Err("PKCS#12 data content is missing".into()),
+        }
+    }
+}
+
+/// Parses `bytes` as a PFX (`SEQUENCE { version 3, authSafe ContentInfo, macData OPTIONAL }`), or
+/// `None` when it is not one (so other DER forms can be tried).
+pub(crate) fn parse(bytes: &[u8]) -> Option<PfxRef<'_>> {
+    let outer = AnyRef::from_der(bytes).ok()?;
+    outer.tag().assert_eq(Tag::Sequence).ok()?;
+    let mut reader = SliceReader::new(outer.value()).ok()?;
+    let version: u8 = reader.decode().ok()?;
+    if version != 3 {
+        return None;
+    }
+    let auth_safe = ContentInfoRef::decode(reader.decode().ok()?).ok()?;
+    let mac_data: Option<MacData> = reader.decode().ok()?;
+    reader.finish(()).ok()?;
+    Some(PfxRef {
+        auth_safe,
+        mac_data,
+    })
 }
 
 /// Checks the MAC and collects every key and certificate of the PFX into `out`.
-pub(crate) fn load(pfx: &Pfx, lazy: &mut Lazy<'_>, out: &mut Contents) -> Result<(), Error> {
-    let auth_safe = data_content(&pfx.auth_safe).map_err(|reason| lazy.corrupt(reason))?;
+pub(crate) fn load(pfx: &PfxRef<'_>, lazy: &mut Lazy<'_>, out: &mut Contents) -> Result<(), Error> {
+    let auth_safe = pfx
+        .auth_safe
+        .data()
+        .map_err(|reason| lazy.corrupt(reason))?;
     let auth_safe = auth_safe.ok_or_else(|| {
         lazy.unsupported(
             "a PKCS#12 file in public-key integrity mode is not supported; export it with a password".into(),
@@ -66,7 +133,7 @@ pub(crate) fn load(pfx: &Pfx, lazy: &mut Lazy<'_>, out: &mut Contents) -> Result
                     .map_err(|_| lazy.bad_password())?;
                 let mut mac = <Hmac<$digest> as Mac>::new_from_slice(&key)
                     .map_err(|_| lazy.corrupt("PKCS#12 MAC key".into()))?;
-                mac.update(auth_safe.as_bytes());
+                mac.update(auth_safe);
                 mac.verify_slice(expected).is_ok()
             }};
         }
@@ -86,17 +153,25 @@ pub(crate) fn load(pfx: &Pfx, lazy: &mut Lazy<'_>, out: &mut Contents) -> Result
             return Err(lazy.wrong_password("the PKCS#12 integrity check failed"));
         }
     }
-    let infos = Vec::<ContentInfo>::from_der(auth_safe.as_bytes())
-        .map_err(|e| lazy.corrupt(format!("PKCS#12 AuthenticatedSafe: {e}")))?;
-    for info in &infos {
+    // AuthenticatedSafe ::= SEQUENCE OF ContentInfo
+    let list = AnyRef::from_der(auth_safe).map_err(|e| auth_safe_corrupt(lazy, e))?;
+    list.tag()
+        .assert_eq(Tag::Sequence)
+        .map_err(|e| auth_safe_corrupt(lazy, e))?;
+    let mut reader = SliceReader::new(list.value()).map_err(|e| auth_safe_corrupt(lazy, e))?;
+    while !reader.is_finished() {
+        let element: AnyRef<'_> = reader.decode().map_err(|e| auth_safe_corrupt(lazy, e))?;
+        let info = ContentInfoRef::decode(element).map_err(|e| auth_safe_corrupt(lazy, e))?;
         if info.content_type == ID_DATA {
-            let Ok(Some(octets)) = data_content(info) else {
-                return Err(lazy.corrupt("PKCS#12 data content is not an OCTET STRING".into()));
-            };
-            safe_contents(octets.as_bytes(), lazy, out, 0)?;
+            let bags = info
+                .data()
+                .map_err(|reason| lazy.corrupt(reason))?
+                .unwrap_or_default();
+            safe_contents(bags, lazy, out, 0)?;
         } else if info.content_type == ID_ENCRYPTED_DATA {
             let encrypted = info
                 .content
+                .ok_or_else(|| lazy.corrupt("PKCS#12 EncryptedData is missing".into()))?
                 .decode_as::<EncryptedData>()
                 .map_err(|e| lazy.corrupt(format!("PKCS#12 EncryptedData: {e}")))?;
             let eci = &encrypted.enc_content_info;
@@ -117,15 +192,8 @@ pub(crate) fn load(pfx: &Pfx, lazy: &mut Lazy<'_>, out: &mut Contents) -> Result
     Ok(())
 }
 
-/// The OCTET STRING of an `id-data` ContentInfo; `Ok(None)` for other content types.
-fn data_content(info: &ContentInfo) -> Result<Option<OctetString>, String> {
-    if info.content_type != ID_DATA {
-        return Ok(None);
-    }
-    info.content
-        .decode_as::<OctetString>()
-        .map(Some)
-        .map_err(|e| format!("PKCS#12 data content: {e}"))
+fn auth_safe_corrupt(lazy: &Lazy<'_>, e: der::Error) -> Error {
+    lazy.corrupt(format!("PKCS#12 AuthenticatedSafe: {e}"))
 }
 
 /// Walks one SafeContents (a SEQUENCE OF SafeBag).
