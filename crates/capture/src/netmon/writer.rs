@@ -203,3 +203,85 @@ impl<F: Read + Write + Seek + Send> CaptureWriter for NetMonWriter<F> {
         self.into_inner().map(drop)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+    use crate::reader::fixture::read_all;
+    use crate::{LinkType, Timestamp};
+
+    fn packet(lt: LinkType, secs: i64, nanos: u32, data: &[u8]) -> Packet<'_> {
+        Packet {
+            link_type: lt,
+            timestamp: Timestamp::new(secs, nanos),
+            orig_len: data.len() as u32,
+            interface: 0,
+            data,
+        }
+    }
+
+    #[test]
+    fn single_link_type_is_version_2_0() {
+        let mut w = NetMonWriter::new(Cursor::new(Vec::new())).unwrap();
+        w.write_packet(&packet(
+            LinkType::ETHERNET,
+            1_121_509_769,
+            800_911_123,
+            &[1, 2, 3],
+        ))
+        .unwrap();
+        w.write_packet(&packet(LinkType::ETHERNET, 1_121_509_770, 0, &[4]))
+            .unwrap();
+        let bytes = w.into_inner().unwrap().into_inner();
+        // Header: 2.0, Ethernet, start 2005-07-16 (Sat) 10:29:29.800, table after 2 records.
+        assert_eq!(&bytes[..8], b"GMBU\x00\x02\x01\x00");
+        let st: Vec<u16> = bytes[8..24]
+            .chunks(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        assert_eq!(st, [2005, 7, 6, 16, 10, 29, 29, 800]);
+        assert_eq!(&bytes[24..32], &[164, 0, 0, 0, 8, 0, 0, 0]);
+        // First record: delta 911 us.
+        assert_eq!(&bytes[128..136], &911i64.to_le_bytes());
+        let (_, got, _) = read_all(bytes);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].time, Timestamp::new(1_121_509_769, 800_911_000));
+        assert_eq!(got[1].time, Timestamp::new(1_121_509_770, 0));
+    }
+
+    #[test]
+    fn a_second_link_type_upgrades_to_2_1_and_earlier_frames_rebase() {
+        let mut w = NetMonWriter::new(Cursor::new(Vec::new())).unwrap();
+        w.write_packet(&packet(LinkType::ETHERNET, 1000, 0, &[1, 2, 3]))
+            .unwrap();
+        w.write_packet(&packet(LinkType::ETHERNET, 1001, 0, &[4, 5]))
+            .unwrap();
+        // Earlier than the start: deltas already written must move.
+        w.write_packet(&packet(LinkType::RAW, 999, 500_000, &[0x45]))
+            .unwrap();
+        w.write_packet(&packet(LinkType::ETHERNET, 1002, 0, &[6]))
+            .unwrap();
+        assert!(w
+            .write_packet(&packet(LinkType(0x1_0000), 1002, 0, &[6]))
+            .is_err());
+        let bytes = w.into_inner().unwrap().into_inner();
+        assert_eq!(&bytes[..8], b"GMBU\x01\x02\x01\x00");
+        let (r, got, _) = read_all(bytes);
+        assert!(r.warnings().is_empty(), "{:?}", r.warnings());
+        let summary: Vec<_> = got
+            .iter()
+            .map(|g| (g.link_type, g.time, g.data.clone()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (LinkType::ETHERNET, Timestamp::new(1000, 0), vec![1, 2, 3]),
+                (LinkType::ETHERNET, Timestamp::new(1001, 0), vec![4, 5]),
+                (LinkType::RAW, Timestamp::new(999, 500_000), vec![0x45]),
+                (LinkType::ETHERNET, Timestamp::new(1002, 0), vec![6]),
+            ]
+        );
+    }
+}

@@ -75,3 +75,51 @@ impl<W: Write + Send> CaptureWriter for PcapNgWriter<W> {
         self.into_inner().map(drop)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reader::fixture::read_all;
+    use crate::Timestamp;
+
+    #[test]
+    fn secrets_first_then_one_interface_per_link_type() {
+        let mut w = PcapNgWriter::new(Vec::new()).unwrap();
+        let s = DecryptionSecrets {
+            secrets_type: DecryptionSecrets::TLS_KEY_LOG,
+            data: b"CLIENT_RANDOM 01 02\n".to_vec(),
+        };
+        w.write_secrets(&s).unwrap();
+        for (lt, n) in [
+            (LinkType::ETHERNET, 1),
+            (LinkType::RAW, 2),
+            (LinkType::ETHERNET, 3),
+        ] {
+            w.write_packet(&Packet {
+                link_type: lt,
+                timestamp: Timestamp::new(1_700_000_000, n),
+                orig_len: 1500,
+                interface: 9,
+                data: &[n as u8; 5],
+            })
+            .unwrap();
+        }
+        let bytes = w.into_inner().unwrap();
+        let (r, got, secrets) = read_all(bytes);
+        assert_eq!(secrets, [s]);
+        assert_eq!(r.interfaces().len(), 2);
+        let summary: Vec<_> = got
+            .iter()
+            .map(|g| (g.interface, g.link_type, g.time.nanos, g.orig_len))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (0, LinkType::ETHERNET, 1, 1500),
+                (1, LinkType::RAW, 2, 1500),
+                (0, LinkType::ETHERNET, 3, 1500)
+            ]
+        );
+        assert_eq!(got[2].data, [3; 5]);
+    }
+}
