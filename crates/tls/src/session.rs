@@ -146,6 +146,8 @@ pub struct Connection {
     scratch: Vec<u8>,
     /// Sender of the first record that decrypted (see [`Connection::first_decrypted_side`]).
     first_decrypted: Option<Side>,
+    /// The facade's guess of the roles (used until a hello decides).
+    client_hint: Option<bool>,
 }
 
 fn dir_index(from_initiator: bool) -> usize {
@@ -167,6 +169,7 @@ impl Connection {
             sessions: Vec::new(),
             scratch: Vec::with_capacity(1 << 14),
             first_decrypted: None,
+            client_hint: None,
         }
     }
 
@@ -191,9 +194,22 @@ impl Connection {
         self.first_decrypted
     }
 
+    /// Tells the tracker which side is the client when no hello decides it (a capture that starts
+    /// mid-connection): e.g. the facade's guess from well-known server ports. A hello seen later wins.
+    pub fn set_client_hint(&mut self, client_is_initiator: bool) {
+        self.client_hint = Some(client_is_initiator);
+        if self.client_is_initiator.is_none() {
+            for s in &mut self.sessions {
+                s.client_is_initiator = client_is_initiator;
+            }
+        }
+    }
+
     /// True if the TCP initiator is the TLS client (as far as known).
     pub fn client_is_initiator(&self) -> bool {
-        self.client_is_initiator.unwrap_or(true)
+        self.client_is_initiator
+            .or(self.client_hint)
+            .unwrap_or(true)
     }
 
     fn side_of(&self, d: usize) -> Side {
@@ -737,10 +753,20 @@ impl Connection {
         } else {
             Err(Undecrypted::HandshakeIncomplete)
         };
+        // A suite peel cannot decrypt is named as such even when no secret is available: no key or key
+        // log would help.
+        let unsupported = Undecrypted::UnsupportedSuite {
+            id: suite.id,
+            name: suite.name,
+        };
         let master = match master {
             Ok(m) => m,
             Err(reason) => {
-                summary.reason = Some(reason);
+                summary.reason = Some(if suite.is_supported() {
+                    reason
+                } else {
+                    unsupported
+                });
                 return;
             }
         };
@@ -751,10 +777,7 @@ impl Connection {
         }
         hs.master = Some(master.clone());
         if !suite.is_supported() {
-            summary.reason = Some(Undecrypted::UnsupportedSuite {
-                id: suite.id,
-                name: suite.name,
-            });
+            summary.reason = Some(unsupported);
             return;
         }
         let mac_len = suite.mac.len();
@@ -786,5 +809,129 @@ impl Connection {
         let idx = hs.session;
         self.dirs[client_dir].pending = Some((Box::new(cp), idx));
         self.dirs[1 - client_dir].pending = Some((Box::new(sp), idx));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zeroize::Zeroizing;
+
+    struct FixedPms;
+    impl SecretProvider for FixedPms {
+        fn rsa_premaster(
+            &self,
+            _cert: Option<&[u8]>,
+            _epms: &[u8],
+        ) -> Result<Zeroizing<Vec<u8>>, SecretError> {
+            Ok(Zeroizing::new(vec![3; 48]))
+        }
+    }
+
+    fn unhex(s: &str) -> Vec<u8> {
+        hex::decode(s.split_whitespace().collect::<String>()).unwrap()
+    }
+
+    fn record(ct: u8, body: &[u8]) -> Vec<u8> {
+        let mut v = vec![ct, 3, 3];
+        v.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        v.extend_from_slice(body);
+        v
+    }
+
+    /// Hellos of corpus case `generated/a`, the ServerHello's suite replaced by `suite`.
+    fn hellos(suite: u16) -> (Vec<u8>, Vec<u8>) {
+        let ch = unhex(
+            "0100007d0303889d5695b8e46389380dd1b28fa04bd50c25ee4964e4d874bd72c350f2682efe000004002f00ff010000
+             5000000012001000000d7369702e7065656c2e74657374002300000016000000170000000d002a002804030503060308
+             0708080809080a080b080408050806040105010601030303010302040205020602",
+        );
+        let mut sh = unhex(
+            "020000390303cfd23701e955c8481a658f2807d079dda35fb13cc173323bc5d75c5b858f0c3500002f000011ff010001
+             00002300000016000000170000",
+        );
+        sh[39..41].copy_from_slice(&suite.to_be_bytes());
+        (record(22, &ch), record(22, &sh))
+    }
+
+    fn drive(conn: &mut Connection, steps: &[(bool, Vec<u8>)]) -> Vec<String> {
+        let mut cache = SessionCache::new();
+        let mut seen = Vec::new();
+        for (i, (init, bytes)) in steps.iter().enumerate() {
+            conn.on_data(
+                *init,
+                bytes,
+                i as u64 + 1,
+                &FixedPms,
+                &mut cache,
+                &mut |ev| seen.push(format!("{ev:?}")),
+            );
+        }
+        seen
+    }
+
+    #[test]
+    fn unsupported_suite_is_named() {
+        let (ch, sh) = hellos(0x0041);
+        let cke = record(22, &[16, 0, 0, 2, 0, 0]);
+        let ccs = record(20, &[1]);
+        let mut conn = Connection::new(7);
+        let mut first = ch.clone();
+        first.truncate(10); // the ClientHello arrives in two segments
+        let steps = vec![
+            (true, first),
+            (true, ch[10..].to_vec()),
+            (false, sh),
+            (true, cke),
+            (true, ccs),
+            (true, record(23, &[0; 32])),
+        ];
+        let events = drive(&mut conn, &steps);
+        let s = &conn.sessions()[0];
+        assert_eq!(s.sni.as_deref(), Some("sip.peel.test"));
+        assert!(s.extended_master_secret && s.encrypt_then_mac);
+        let why = s.why_not().unwrap();
+        assert_eq!(
+            why,
+            Undecrypted::UnsupportedSuite {
+                id: 0x41,
+                name: "TLS_RSA_WITH_CAMELLIA_128_CBC_SHA"
+            }
+        );
+        assert!(why.message("7").contains("CAMELLIA"));
+        assert!(events.last().unwrap().starts_with("Opaque"));
+        assert!(!events.iter().any(|e| e.starts_with("AppData")));
+    }
+
+    #[test]
+    fn roles_follow_the_client_hello_not_the_initiator() {
+        let (ch, sh) = hellos(0x002f);
+        let mut conn = Connection::new(1);
+        drive(&mut conn, &[(false, ch), (true, sh)]);
+        assert!(!conn.client_is_initiator());
+        assert_eq!(conn.sessions()[0].cipher_suite, Some(0x002f));
+        assert!(!conn.sessions()[0].client_is_initiator);
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let mut conn = Connection::new(0);
+        let mut steps = Vec::new();
+        let mut x: u32 = 1;
+        for i in 0..200 {
+            let mut v = Vec::new();
+            for _ in 0..(i % 37) {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                v.push((x >> 16) as u8);
+            }
+            // Sprinkle plausible headers so the parsers get exercised, not only the resync.
+            if i % 3 == 0 {
+                v.splice(0..0, [22, 3, 3, 0, 8, 1, 0, 0, 4]);
+            }
+            steps.push((i % 2 == 0, v));
+        }
+        drive(&mut conn, &steps);
+        conn.on_gap(true, 1000);
+        drive(&mut conn, &steps);
     }
 }

@@ -611,3 +611,43 @@ fn tls13_names_the_key_log() {
     assert_eq!(why, Undecrypted::Tls13);
     assert!(why.message("0").contains("--keylog"));
 }
+
+/// A minimal NSS key-log provider (CLIENT_RANDOM lines only), to show that TLS 1.2 (EC)DHE sessions
+/// decrypt through [`SecretProvider::master_secret`] (issue 4 builds the real reader).
+struct ClientRandomLog(std::collections::HashMap<[u8; 32], Vec<u8>>);
+
+impl SecretProvider for ClientRandomLog {
+    fn rsa_premaster(&self, _: Option<&[u8]>, _: &[u8]) -> Result<Zeroizing<Vec<u8>>, SecretError> {
+        Err(SecretError::NoKeys)
+    }
+    fn master_secret(&self, cr: &[u8; 32]) -> Option<Zeroizing<Vec<u8>>> {
+        self.0.get(cr).map(|m| Zeroizing::new(m.clone()))
+    }
+}
+
+#[test]
+fn e_ecdhe_decrypts_with_client_random_key_log() {
+    let Some(c) = corpus() else { return };
+    let case = c.join("generated/e-tls12-ecdhe-rsa-aes128gcm-sha256-sip");
+    let mut map = std::collections::HashMap::new();
+    for line in std::fs::read_to_string(case.join("keylog.txt"))
+        .unwrap()
+        .lines()
+    {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if let ["CLIENT_RANDOM", cr, ms] = f.as_slice() {
+            map.insert(
+                hex::decode(cr).unwrap().try_into().unwrap(),
+                hex::decode(ms).unwrap(),
+            );
+        }
+    }
+    let r = run_stream(
+        &case.join("capture.pcap"),
+        0,
+        &ClientRandomLog(map),
+        &mut SessionCache::new(),
+    );
+    assert_eq!(r.client, std::fs::read(case.join("conn1.c2s.bin")).unwrap());
+    assert_eq!(r.server, std::fs::read(case.join("conn1.s2c.bin")).unwrap());
+}
