@@ -17,10 +17,6 @@ const A: u8 = 0x80;
 pub struct Gre<'a> {
     header: &'a [u8],
     payload: &'a [u8],
-    checksum: Option<u16>,
-    key: Option<u32>,
-    sequence: Option<u32>,
-    ack: Option<u32>,
 }
 
 impl<'a> Gre<'a> {
@@ -49,34 +45,22 @@ impl<'a> Gre<'a> {
                 u32::from(version),
             ));
         }
-        let mut checksum = None;
         if flags & C != 0 {
-            checksum = Some(r.u16_be().map_err(short)?);
-            r.u16_be().map_err(short)?;
+            r.u32_be().map_err(short)?;
         }
-        let key = if flags & K != 0 {
-            Some(r.u32_be().map_err(short)?)
-        } else {
-            None
-        };
-        let sequence = if flags & S != 0 {
-            Some(r.u32_be().map_err(short)?)
-        } else {
-            None
-        };
-        let ack = if version == 1 && ver_byte & A != 0 {
-            Some(r.u32_be().map_err(short)?)
-        } else {
-            None
-        };
+        if flags & K != 0 {
+            r.u32_be().map_err(short)?;
+        }
+        if flags & S != 0 {
+            r.u32_be().map_err(short)?;
+        }
+        if version == 1 && ver_byte & A != 0 {
+            r.u32_be().map_err(short)?;
+        }
         let n = r.pos();
         Ok(Gre {
             header: data.get(..n).unwrap_or_default(),
             payload: r.rest(),
-            checksum,
-            key,
-            sequence,
-            ack,
         })
     }
 
@@ -95,22 +79,64 @@ impl<'a> Gre<'a> {
 
     /// The checksum field, when the C bit is set.
     pub fn checksum(&self) -> Option<u16> {
-        self.checksum
+        (self.flags() & C != 0).then(|| self.be16(4))
     }
 
     /// The key, when the K bit is set (for PPTP: payload length and call id).
     pub fn key(&self) -> Option<u32> {
-        self.key
+        (self.flags() & K != 0).then(|| self.be32(self.field_at(K)))
     }
 
     /// The sequence number, when the S bit is set.
     pub fn sequence(&self) -> Option<u32> {
-        self.sequence
+        (self.flags() & S != 0).then(|| self.be32(self.field_at(S)))
     }
 
     /// The acknowledgment number of a PPTP header with the A bit.
     pub fn ack(&self) -> Option<u32> {
-        self.ack
+        let v = self.header.get(1).copied().unwrap_or(0);
+        (v & 0x07 == 1 && v & A != 0).then(|| self.be32(self.field_at(A)))
+    }
+
+    fn flags(&self) -> u8 {
+        self.header.first().copied().unwrap_or(0)
+    }
+
+    /// Offset of the optional field that `bit` announces: they come in the order checksum,
+    /// key, sequence number, acknowledgment, each present only when its bit is set.
+    fn field_at(&self, bit: u8) -> usize {
+        let f = self.flags();
+        let mut at = 4;
+        if f & C != 0 {
+            at += 4;
+        }
+        if bit == K {
+            return at;
+        }
+        if f & K != 0 {
+            at += 4;
+        }
+        if bit == S {
+            return at;
+        }
+        if f & S != 0 {
+            at += 4;
+        }
+        at
+    }
+
+    fn be16(&self, at: usize) -> u16 {
+        match self.header.get(at..at + 2) {
+            Some(&[a, b]) => u16::from_be_bytes([a, b]),
+            _ => 0,
+        }
+    }
+
+    fn be32(&self, at: usize) -> u32 {
+        match self.header.get(at..at + 4) {
+            Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]),
+            _ => 0,
+        }
     }
 
     /// The header bytes, optional fields included.

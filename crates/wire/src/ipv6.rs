@@ -16,12 +16,12 @@ use crate::{Error, IpProto};
 /// 0 (a jumbogram, or a sender's segmentation offload) takes all the captured bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Ipv6<'a> {
+    /// The fixed header and the extension headers walked.
     header: &'a [u8],
-    extensions: &'a [u8],
     payload: &'a [u8],
     upper: IpProto,
-    fragment: Option<Ipv6Fragment>,
-    truncated: bool,
+    /// The walk ended at a fragment header (the last 8 bytes of `header`).
+    fragmented: bool,
 }
 
 impl<'a> Ipv6<'a> {
@@ -34,11 +34,12 @@ impl<'a> Ipv6<'a> {
         let mut v = Self::parse_fixed(data)?;
         let walk = walk_extensions(Self::LAYER, v.next_header(), v.payload)
             .map_err(|e| e.shifted(Self::LEN))?;
-        let (ext, payload) = v.payload.split_at(walk.len.min(v.payload.len()));
-        v.extensions = ext;
+        let n = walk.len.min(v.payload.len());
+        let (_, payload) = v.payload.split_at(n);
+        v.header = data.get(..Self::LEN + n).unwrap_or(v.header);
         v.payload = payload;
         v.upper = walk.upper;
-        v.fragment = walk.fragment;
+        v.fragmented = walk.fragment.is_some();
         Ok(v)
     }
 
@@ -55,21 +56,15 @@ impl<'a> Ipv6<'a> {
         }
         let plen = usize::from(u16::from_be_bytes([header[4], header[5]]));
         let rest = r.rest();
-        let (payload, truncated) = if plen == 0 {
-            (rest, false)
-        } else {
-            match rest.get(..plen) {
-                Some(p) => (p, false),
-                None => (rest, true),
-            }
+        let payload = match plen {
+            0 => rest,
+            _ => rest.get(..plen).unwrap_or(rest),
         };
         Ok(Ipv6 {
             header,
-            extensions: &[],
             payload,
             upper: IpProto(header[6]),
-            fragment: None,
-            truncated,
+            fragmented: false,
         })
     }
 
@@ -135,27 +130,43 @@ impl<'a> Ipv6<'a> {
 
     /// The fragment header, when this packet is a fragment (atomic fragments are not).
     pub fn fragment(&self) -> Option<Ipv6Fragment> {
-        self.fragment
+        if !self.fragmented {
+            return None;
+        }
+        let at = self.header.len().checked_sub(8)?;
+        match self.header.get(at..) {
+            Some(&[nh, _, a, b, c, d, e, f]) => {
+                let w = u16::from_be_bytes([a, b]);
+                Some(Ipv6Fragment {
+                    next_header: IpProto(nh),
+                    offset: usize::from(w & 0xfff8),
+                    more: w & 1 != 0,
+                    id: u32::from_be_bytes([c, d, e, f]),
+                })
+            }
+            _ => None,
+        }
     }
 
     /// The extension headers that were walked, as `(kind, bytes)`.
     pub fn extension_headers(&self) -> ExtensionHeaders<'a> {
-        ExtensionHeaders::new(self.next_header(), self.extensions)
+        ExtensionHeaders::new(self.next_header(), self.extensions())
     }
 
     /// True when the capture holds fewer bytes than the payload length says.
     pub fn is_truncated(&self) -> bool {
-        self.truncated
+        let plen = usize::from(self.payload_length());
+        plen != 0 && self.extensions().len() + self.payload.len() < plen
     }
 
     /// The 40-byte fixed header.
     pub fn header(&self) -> &'a [u8] {
-        self.header
+        self.header.get(..Self::LEN).unwrap_or(self.header)
     }
 
     /// The extension header bytes walked.
     pub fn extensions(&self) -> &'a [u8] {
-        self.extensions
+        self.header.get(Self::LEN..).unwrap_or_default()
     }
 
     /// The payload after the extension headers.
