@@ -177,8 +177,8 @@ fn build(s: &Scenario) -> (Vec<Packet>, bool) {
         if seg.fin {
             flags |= TcpFlags::FIN;
         }
-        for b in seg.off..seg.off + seg.bytes.len() {
-            received[b] = true;
+        for r in &mut received[seg.off..seg.off + seg.bytes.len()] {
+            *r = true;
         }
         fin_received |= seg.fin;
         if rng.chance(s.drop) {
