@@ -2,6 +2,7 @@
 
 use std::io::{self, BufWriter, Write};
 
+use peel::tls::{FollowedStream, TlsSessionRecord};
 use peel::{ConversationRecord, FrameRecord};
 
 /// Buffered standard output with helpers for each record kind.
@@ -69,6 +70,135 @@ impl<W: Write> Out<W> {
             c.first_frame,
             c.last_frame
         )
+    }
+}
+
+/// How `follow --direction both` shows its chunks.
+pub enum Kind {
+    Raw,
+    Text,
+    Hex,
+}
+
+impl<W: Write> Out<W> {
+    /// One TLS session on one line, then its certificate and reason indented below.
+    pub fn tls_line(&mut self, r: &TlsSessionRecord) -> io::Result<()> {
+        let dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+        writeln!(
+            self.w,
+            "stream {:<4} {} \u{2192} {}  {}  {} {}  session {}  {}{}{}",
+            r.stream,
+            r.client,
+            r.server,
+            dash(&r.version),
+            dash(&r.cipher_suite),
+            dash(&r.cipher_suite_name),
+            if r.session_id.is_empty() {
+                "-"
+            } else {
+                &r.session_id
+            },
+            match r.resumed {
+                None if r.renegotiation => "full (renegotiation)",
+                None => "full",
+                Some("session_id") => "resumed by session ID",
+                Some("ticket") => "resumed by ticket",
+                Some(other) => other,
+            },
+            r.sni
+                .as_deref()
+                .map(|s| format!("  sni {s}"))
+                .unwrap_or_default(),
+            r.alpn
+                .as_deref()
+                .map(|s| format!("  alpn {s}"))
+                .unwrap_or_default(),
+        )?;
+        if let Some(c) = &r.certificate {
+            writeln!(
+                self.w,
+                "    certificate serial {}  subject {}  issuer {}  sha256 {}",
+                c.serial, c.subject, c.issuer, c.sha256
+            )?;
+        }
+        match &r.reason {
+            None if r.decrypted => {
+                writeln!(self.w, "    decrypted: {} records", r.records_decrypted)
+            }
+            None => writeln!(self.w, "    not decrypted"),
+            Some(why) => writeln!(self.w, "    not decrypted: {why}"),
+        }
+    }
+
+    /// Bytes as they are.
+    pub fn raw(&mut self, b: &[u8]) -> io::Result<()> {
+        self.w.write_all(b)
+    }
+
+    /// Bytes as text: printable ASCII, tabs and line breaks kept, anything else as '.'.
+    pub fn text(&mut self, b: &[u8]) -> io::Result<()> {
+        let shown: Vec<u8> = b
+            .iter()
+            .map(|&c| match c {
+                b'\t' | b'\n' | b'\r' | 0x20..=0x7e => c,
+                _ => b'.',
+            })
+            .collect();
+        self.w.write_all(&shown)
+    }
+
+    /// A hex dump: offset, 16 bytes in hex, the same as text.
+    pub fn hex(&mut self, b: &[u8], base: usize) -> io::Result<()> {
+        for (i, line) in b.chunks(16).enumerate() {
+            write!(self.w, "{:08x}  ", base + i * 16)?;
+            for j in 0..16 {
+                match line.get(j) {
+                    Some(x) => write!(self.w, "{x:02x} ")?,
+                    None => write!(self.w, "   ")?,
+                }
+                if j == 7 {
+                    write!(self.w, " ")?;
+                }
+            }
+            let text: String = line
+                .iter()
+                .map(|&c| {
+                    if (0x20..0x7f).contains(&c) {
+                        c as char
+                    } else {
+                        '.'
+                    }
+                })
+                .collect();
+            writeln!(self.w, " |{text}|")?;
+        }
+        Ok(())
+    }
+
+    /// Both directions in capture order.
+    pub fn chunks(&mut self, s: &FollowedStream, kind: Kind) -> io::Result<()> {
+        let mut offsets = [0usize; 2];
+        for (side, range) in &s.chunks {
+            let (buf, idx, name) = match side {
+                peel::tls::Side::Client => (&s.client, 0, "client"),
+                peel::tls::Side::Server => (&s.server, 1, "server"),
+            };
+            let bytes = buf.get(range.clone()).unwrap_or(&[]);
+            match kind {
+                Kind::Raw => self.raw(bytes)?,
+                Kind::Text => {
+                    writeln!(self.w, "--- {name}, {} bytes ---", bytes.len())?;
+                    self.text(bytes)?;
+                    writeln!(self.w)?;
+                }
+                Kind::Hex => {
+                    writeln!(self.w, "--- {name}, {} bytes ---", bytes.len())?;
+                    self.hex(bytes, offsets[idx])?;
+                }
+            }
+            offsets[idx] += bytes.len();
+        }
+        Ok(())
     }
 }
 

@@ -27,6 +27,8 @@ pub enum Error {
     Write(io::Error),
     /// The output format could not be chosen from the file name.
     UnknownOutputFormat(PathBuf),
+    /// A private key could not be loaded (wrong password, not a key, ...).
+    Key(peel_keys::Error),
 }
 
 impl Error {
@@ -44,6 +46,7 @@ impl fmt::Display for Error {
                 write!(f, "cannot write {}: {source}", path.display())
             }
             Error::Write(e) => write!(f, "cannot write output: {e}"),
+            Error::Key(e) => write!(f, "{e}"),
             Error::UnknownOutputFormat(p) => write!(
                 f,
                 "cannot tell the capture format of {} from its extension: use .pcapng, .pcap or .cap",
@@ -59,6 +62,7 @@ impl std::error::Error for Error {
             Error::Capture { source, .. } => Some(source),
             Error::Output { source, .. } | Error::Write(source) => Some(source),
             Error::UnknownOutputFormat(_) => None,
+            Error::Key(e) => Some(e),
         }
     }
 }

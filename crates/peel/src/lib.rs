@@ -21,11 +21,14 @@ mod info;
 mod pipeline;
 mod record;
 mod save;
+mod secrets;
+pub mod tls;
 
 pub use error::Error;
-pub use pipeline::{Capture, FrameMeta};
+pub use pipeline::{Capture, TcpSegment};
 pub use record::{ConversationRecord, FrameRecord, RunReport};
 pub use save::FrameWriter;
+pub use secrets::{KeyOptions, Secrets};
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {

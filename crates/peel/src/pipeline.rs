@@ -24,11 +24,19 @@ pub struct Capture {
     report: RunReport,
 }
 
-/// What the pipeline knows about one frame besides its record: the pieces later stages use.
+/// A TCP segment of a frame, numbered into its stream: what reassembly and TLS take.
 #[derive(Debug, Clone, Copy)]
-pub struct FrameMeta {
-    /// TCP stream and direction, for TCP frames.
-    pub tcp: Option<(u32, Direction)>,
+pub struct TcpSegment<'a> {
+    /// Wireshark's `tcp.stream`.
+    pub stream: u32,
+    /// Which way it travels (client = the side that sent the first SYN, else the first packet).
+    pub direction: Direction,
+    /// Sequence, acknowledgment, flags, payload length.
+    pub meta: TcpMeta,
+    /// The payload bytes (reassembled when the frame completed an IP datagram).
+    pub payload: &'a [u8],
+    /// The conversation's client and server endpoints.
+    pub endpoints: (Endpoint, Endpoint),
 }
 
 impl Capture {
@@ -67,6 +75,14 @@ impl Capture {
         F: FnMut(&FrameRecord, &Packet<'_>) -> Result<(), E>,
         E: Into<Error>,
     {
+        self.walk(|rec, packet, _| f(rec, packet).map_err(Into::into))
+    }
+
+    /// Reads every frame, calling `f` with its record, the raw packet and its TCP segment (if any).
+    pub fn walk<F>(&mut self, mut f: F) -> Result<RunReport, Error>
+    where
+        F: FnMut(&FrameRecord, &Packet<'_>, Option<TcpSegment<'_>>) -> Result<(), Error>,
+    {
         loop {
             let packet = match self.reader.next_packet() {
                 Ok(Some(p)) => p,
@@ -84,7 +100,7 @@ impl Capture {
             let frame = self
                 .decoder
                 .decode(packet.link_type, packet.data, packet.timestamp);
-            let (record, _meta) = describe(
+            let (record, segment) = describe(
                 number,
                 &packet,
                 first,
@@ -95,7 +111,7 @@ impl Capture {
             if record.malformed.is_some() {
                 self.report.malformed_frames += 1;
             }
-            f(&record, &packet).map_err(Into::into)?;
+            f(&record, &packet, segment)?;
             let new = self.reader.take_secrets();
             self.secrets.extend(new);
         }
@@ -106,7 +122,7 @@ impl Capture {
     /// Reads every frame and returns the TCP and UDP conversations, TCP first, each in
     /// `tcp.stream` / `udp.stream` order.
     pub fn conversations(&mut self) -> Result<(Vec<ConversationRecord>, RunReport), Error> {
-        let report = self.frames(|_, _| Ok::<(), Error>(()))?;
+        let report = self.walk(|_, _, _| Ok(()))?;
         let mut out = Vec::new();
         for (kind, list) in [
             (
@@ -164,14 +180,14 @@ pub(crate) struct TcpInfoState {
 }
 
 /// Builds the record of one decoded frame and numbers its conversation.
-fn describe(
+fn describe<'a>(
     number: u64,
     packet: &Packet<'_>,
     first: Timestamp,
-    frame: &Frame<'_>,
+    frame: &Frame<'a>,
     conversations: &mut ConversationTable,
     tcp_info: &mut Vec<TcpInfoState>,
-) -> (FrameRecord, FrameMeta) {
+) -> (FrameRecord, Option<TcpSegment<'a>>) {
     let time_ns = packet.timestamp.as_nanos();
     let (src, dst) = addresses(frame);
     let mut rec = FrameRecord {
@@ -190,7 +206,7 @@ fn describe(
         dst_port: None,
         malformed: frame.error.map(|e| e.to_string()),
     };
-    let mut meta = FrameMeta { tcp: None };
+    let mut segment = None;
     let ip = frame.ip();
     match (ip, frame.layers.last()) {
         (Some(ip), Some(Layer::Tcp(tcp))) => {
@@ -230,7 +246,20 @@ fn describe(
             rec.src_port = Some(tcp.src_port());
             rec.dst_port = Some(tcp.dst_port());
             rec.info = info::tcp(tcp, base, st.base[1 - d], scale);
-            meta.tcp = Some((r.stream, r.direction));
+            let endpoints = conversations
+                .tcp_conversation(r.stream)
+                .map(|c| (c.client(), c.server()))
+                .unwrap_or((
+                    Endpoint::new(ip.src(), tcp.src_port()),
+                    Endpoint::new(ip.dst(), tcp.dst_port()),
+                ));
+            segment = Some(TcpSegment {
+                stream: r.stream,
+                direction: r.direction,
+                meta: tm,
+                payload: tcp.payload(),
+                endpoints,
+            });
         }
         (Some(ip), Some(Layer::Udp(udp))) => {
             let r = conversations.udp(
@@ -259,7 +288,7 @@ fn describe(
         }
         rec.info.push_str(&format!("[Malformed: {err}]"));
     }
-    (rec, meta)
+    (rec, segment)
 }
 
 /// An ICMP error quotes the header of the datagram that caused it. Wireshark dissects the quoted

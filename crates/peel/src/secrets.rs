@@ -1,0 +1,74 @@
+//! Where session secrets come from: the server private keys the user gave (`--key`), adapted to
+//! the TLS engine's [`SecretProvider`]. The engine only ever sees per-session secrets.
+
+use std::path::PathBuf;
+
+use peel_keys::{FileOrEnvOrPrompt, KeyRing, NoMatch, PasswordSource};
+use peel_tls::{SecretError, SecretProvider, Zeroizing};
+
+use crate::Error;
+
+/// What the user gave to decrypt with.
+#[derive(Debug, Clone, Default)]
+pub struct KeyOptions {
+    /// Server private keys (PEM, DER, PKCS#12), each matched to sessions by certificate.
+    pub keys: Vec<PathBuf>,
+    /// File holding the password for encrypted keys (first line).
+    pub password_file: Option<PathBuf>,
+}
+
+/// Loaded secrets: private keys (and, later, key logs and DSB secrets).
+#[derive(Debug, Default)]
+pub struct Secrets {
+    ring: KeyRing,
+}
+
+impl Secrets {
+    /// No secrets at all.
+    pub fn none() -> Self {
+        Secrets::default()
+    }
+
+    /// Loads every key in `opts`, asking `PasswordSource` for passwords as needed: the password
+    /// file, else `PEEL_KEY_PASSWORD`, else a prompt when standard input is a terminal.
+    pub fn load(opts: &KeyOptions) -> Result<Self, Error> {
+        let mut passwords = FileOrEnvOrPrompt::from_environment(opts.password_file.clone());
+        Self::load_with(opts, &mut passwords)
+    }
+
+    /// Like [`Secrets::load`] with an explicit password source (tests, other front ends).
+    pub fn load_with(opts: &KeyOptions, passwords: &mut dyn PasswordSource) -> Result<Self, Error> {
+        let mut ring = KeyRing::new();
+        for path in &opts.keys {
+            ring.load(path, passwords).map_err(Error::Key)?;
+        }
+        Ok(Secrets { ring })
+    }
+
+    /// The key ring (for reports: which key file matched which certificate).
+    pub fn ring(&self) -> &KeyRing {
+        &self.ring
+    }
+}
+
+impl SecretProvider for Secrets {
+    fn rsa_premaster(
+        &self,
+        server_cert_der: Option<&[u8]>,
+        encrypted_pms: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, SecretError> {
+        match self.ring.decrypt_premaster(server_cert_der, encrypted_pms) {
+            Ok(pms) => Ok(pms.into_secret()),
+            Err(peel_keys::Error::NoMatchingKey { reason }) => Err(match reason {
+                NoMatch::NoKeys => SecretError::NoKeys,
+                NoMatch::CertificateNotLoaded => SecretError::NoKeyForCertificate,
+                NoMatch::CertificateUnreadable
+                | NoMatch::NoKeyOfThatSize { .. }
+                | NoMatch::NoKeyDecrypts { .. } => SecretError::NoCertificate,
+                _ => SecretError::NoKeyForCertificate,
+            }),
+            Err(peel_keys::Error::DecryptionFailed { .. }) => Err(SecretError::DecryptFailed),
+            Err(e) => Err(SecretError::KeyUnusable(e.to_string())),
+        }
+    }
+}

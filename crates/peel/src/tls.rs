@@ -1,0 +1,455 @@
+//! TLS over the frame pipeline: every TCP stream is reassembled ([`peel_flow::Reassembler`]) and
+//! fed to a passive TLS tracker ([`peel_tls::Connection`]); sessions resumed from a full handshake
+//! that appears later in the file are decrypted by a second pass that starts with the session
+//! cache the first pass filled.
+
+use std::path::Path;
+
+use peel_flow::{Direction, Endpoint, Reassembler, ReassemblyConfig, StreamEvent};
+use peel_tls::{Connection, Resumption, SessionCache, SessionSummary, Undecrypted};
+pub use peel_tls::{Event, Side};
+use serde::Serialize;
+
+use crate::pipeline::TcpSegment;
+use crate::secrets::Secrets;
+use crate::{Capture, Error, RunReport};
+
+/// Bytes a stream may carry without a single valid TLS record before it is taken for
+/// something else and no longer fed to the tracker.
+const NOT_TLS_AFTER: u64 = 64 * 1024;
+
+/// Receives what the TLS pass finds, stream by stream.
+pub trait TlsSink {
+    /// One engine event of TCP stream `stream`.
+    fn event(&mut self, stream: u32, event: &Event<'_>);
+    /// A second pass is starting: forget everything received so far (it will be sent again,
+    /// this time with resumed sessions decrypted).
+    fn restart(&mut self) {}
+}
+
+impl<F: FnMut(u32, &Event<'_>)> TlsSink for F {
+    fn event(&mut self, stream: u32, event: &Event<'_>) {
+        self(stream, event)
+    }
+}
+
+/// One TCP stream's reassembly and TLS state.
+struct StreamTls {
+    /// TCP client and server (by SYN, else first packet).
+    endpoints: (Endpoint, Endpoint),
+    reassembler: Reassembler,
+    connection: Connection,
+    /// Bytes given to the tracker, and whether any valid record came out.
+    fed: u64,
+    valid: bool,
+    abandoned: bool,
+}
+
+/// The TLS state of a whole capture.
+pub struct TlsTracker {
+    streams: Vec<Option<StreamTls>>,
+    cache: SessionCache,
+    /// Stream to restrict the work to (`peel follow`); the others are still tracked for their
+    /// handshakes so that resumption across connections works.
+    only: Option<u32>,
+}
+
+impl TlsTracker {
+    fn new(cache: SessionCache, only: Option<u32>) -> Self {
+        TlsTracker {
+            streams: Vec::new(),
+            cache,
+            only,
+        }
+    }
+
+    fn segment(
+        &mut self,
+        seg: &TcpSegment<'_>,
+        frame: u64,
+        secrets: &Secrets,
+        sink: &mut dyn TlsSink,
+    ) {
+        let idx = seg.stream as usize;
+        if self.streams.len() <= idx {
+            self.streams.resize_with(idx + 1, || None);
+        }
+        let Some(slot) = self.streams.get_mut(idx) else {
+            return;
+        };
+        let st = slot.get_or_insert_with(|| StreamTls {
+            endpoints: seg.endpoints,
+            reassembler: Reassembler::new(ReassemblyConfig::default()),
+            connection: Connection::new(seg.stream),
+            fed: 0,
+            valid: false,
+            abandoned: false,
+        });
+        if st.abandoned {
+            return;
+        }
+        let stream = seg.stream;
+        let only = self.only;
+        let StreamTls {
+            reassembler,
+            connection,
+            fed,
+            valid,
+            ..
+        } = st;
+        let cache = &mut self.cache;
+        reassembler.segment(seg.direction, &seg.meta, seg.payload, frame, &mut |ev| {
+            feed(
+                connection, ev, stream, only, secrets, cache, fed, valid, sink,
+            )
+        });
+        if !st.valid && st.fed > NOT_TLS_AFTER {
+            st.abandoned = true;
+        }
+    }
+
+    fn finish(&mut self, secrets: &Secrets, sink: &mut dyn TlsSink) {
+        let only = self.only;
+        let cache = &mut self.cache;
+        for st in self.streams.iter_mut().flatten() {
+            if st.abandoned {
+                continue;
+            }
+            let stream = st.connection.stream();
+            let StreamTls {
+                reassembler,
+                connection,
+                fed,
+                valid,
+                ..
+            } = st;
+            reassembler.finish(&mut |ev| {
+                feed(
+                    connection, ev, stream, only, secrets, cache, fed, valid, sink,
+                )
+            });
+        }
+    }
+
+    /// TLS sessions, in stream order then handshake order, with the stream each belongs to.
+    pub fn sessions(&self) -> impl Iterator<Item = (&Connection, &SessionSummary)> {
+        self.tls_streams().flat_map(|st| {
+            st.connection
+                .sessions()
+                .iter()
+                .map(move |s| (&st.connection, s))
+        })
+    }
+
+    fn tls_streams(&self) -> impl Iterator<Item = &StreamTls> {
+        self.streams
+            .iter()
+            .flatten()
+            .filter(|st| st.valid && !st.abandoned)
+    }
+
+    /// The TLS connection of one stream, if the stream carried TLS.
+    pub fn connection(&self, stream: u32) -> Option<&Connection> {
+        self.streams
+            .get(stream as usize)?
+            .as_ref()
+            .filter(|st| st.valid)
+            .map(|st| &st.connection)
+    }
+
+    fn needs_second_pass(&self) -> bool {
+        !self.cache.is_empty()
+            && self.sessions().any(|(_, s)| {
+                matches!(s.why_not(), Some(Undecrypted::ResumedSessionUnknown { .. }))
+            })
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn feed(
+    connection: &mut Connection,
+    ev: StreamEvent<'_>,
+    stream: u32,
+    only: Option<u32>,
+    secrets: &Secrets,
+    cache: &mut SessionCache,
+    fed: &mut u64,
+    valid: &mut bool,
+    sink: &mut dyn TlsSink,
+) {
+    let emit = only.is_none_or(|o| o == stream);
+    match ev {
+        StreamEvent::Data {
+            dir, bytes, frame, ..
+        } => {
+            *fed += bytes.len() as u64;
+            connection.on_data(
+                dir == Direction::ClientToServer,
+                bytes,
+                frame,
+                secrets,
+                cache,
+                &mut |e| {
+                    if !matches!(e, Event::RecordError { .. }) {
+                        *valid = true;
+                    }
+                    if emit {
+                        sink.event(stream, &e);
+                    }
+                },
+            );
+        }
+        StreamEvent::Gap { dir, len, .. } => {
+            connection.on_gap(dir == Direction::ClientToServer, len);
+        }
+        StreamEvent::Fin { dir, .. } | StreamEvent::Rst { dir, .. } => {
+            connection.on_close(dir == Direction::ClientToServer);
+        }
+    }
+}
+
+/// Runs the TLS pass over a capture: every event goes to `sink`. When sessions resumed from a
+/// full handshake later in the file remain encrypted, a second pass runs with what the first
+/// learnt (the sink is told to restart). Standard input cannot be read twice: then there is one pass.
+pub fn analyze(
+    path: &Path,
+    secrets: &Secrets,
+    only: Option<u32>,
+    sink: &mut dyn TlsSink,
+) -> Result<(TlsTracker, RunReport), Error> {
+    let (tracker, report) = one_pass(path, secrets, SessionCache::new(), only, sink)?;
+    if tracker.needs_second_pass() && path.as_os_str() != "-" {
+        sink.restart();
+        let cache = tracker.cache;
+        return one_pass(path, secrets, cache, only, sink);
+    }
+    Ok((tracker, report))
+}
+
+fn one_pass(
+    path: &Path,
+    secrets: &Secrets,
+    cache: SessionCache,
+    only: Option<u32>,
+    sink: &mut dyn TlsSink,
+) -> Result<(TlsTracker, RunReport), Error> {
+    let mut capture = Capture::open(path)?;
+    let mut tracker = TlsTracker::new(cache, only);
+    let report = capture.walk(|rec, _packet, seg| {
+        if let Some(seg) = seg {
+            tracker.segment(&seg, rec.frame, secrets, sink);
+        }
+        Ok(())
+    })?;
+    tracker.finish(secrets, sink);
+    Ok((tracker, report))
+}
+
+/// The server certificate as `peel tls` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertificateRecord {
+    /// Serial number, hex as `openssl x509 -serial` prints it.
+    pub serial: String,
+    /// Subject, RFC 2253 order as `openssl x509 -nameopt RFC2253` prints it.
+    pub subject: String,
+    /// Issuer, same form.
+    pub issuer: String,
+    /// SHA-256 of the certificate (DER), hex.
+    pub sha256: String,
+    /// Validity.
+    pub not_before: String,
+    /// Validity.
+    pub not_after: String,
+    /// SHA-256 of the SubjectPublicKeyInfo, hex: what `--key` files are matched by.
+    pub spki_sha256: String,
+}
+
+/// One TLS session (a handshake: a connection with renegotiations has several), as `peel tls`
+/// shows it. Keys as in `shared/CLI.md`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TlsSessionRecord {
+    /// TCP stream (`tcp.stream`).
+    pub stream: u32,
+    /// Client address and port.
+    pub client: String,
+    /// Server address and port.
+    pub server: String,
+    /// Frame of the session's first handshake message.
+    pub first_frame: u64,
+    /// Negotiated version (`TLS 1.2`), when the ServerHello was seen.
+    pub version: Option<String>,
+    /// Cipher suite number, `"0x002f"`.
+    pub cipher_suite: Option<String>,
+    /// IANA name of the suite.
+    pub cipher_suite_name: Option<String>,
+    /// Session ID (hex; empty when none).
+    pub session_id: String,
+    /// `null` (full handshake), `"session_id"` or `"ticket"`.
+    pub resumed: Option<&'static str>,
+    /// A renegotiation inside an earlier session's connection.
+    pub renegotiation: bool,
+    /// Server certificate (leaf), when it was in the capture.
+    pub certificate: Option<CertificateRecord>,
+    /// Server Name Indication.
+    pub sni: Option<String>,
+    /// ALPN protocol chosen by the server.
+    pub alpn: Option<String>,
+    /// Extended master secret (RFC 7627) negotiated.
+    pub extended_master_secret: bool,
+    /// Encrypt-then-MAC (RFC 7366) negotiated.
+    pub encrypt_then_mac: bool,
+    /// Whether its records were decrypted.
+    pub decrypted: bool,
+    /// Why not, as an actionable sentence.
+    pub reason: Option<String>,
+    /// Records decrypted and verified.
+    pub records_decrypted: u64,
+    /// Records whose integrity check failed.
+    pub records_failed: u64,
+}
+
+/// Builds the `peel tls` records of a finished pass.
+pub fn session_records(tracker: &TlsTracker) -> Vec<TlsSessionRecord> {
+    let mut out = Vec::new();
+    for st in tracker.tls_streams() {
+        for s in st.connection.sessions() {
+            let stream = st.connection.stream();
+            let (mut client, mut server) = (st.endpoints.0.to_string(), st.endpoints.1.to_string());
+            if !s.client_is_initiator {
+                std::mem::swap(&mut client, &mut server);
+            }
+            let certificate = s
+                .certificate
+                .as_deref()
+                .and_then(|der| peel_keys::CertSummary::from_der(der).ok())
+                .map(|c| CertificateRecord {
+                    serial: c.serial,
+                    subject: c.subject,
+                    issuer: c.issuer,
+                    sha256: c.sha256,
+                    not_before: c.not_before,
+                    not_after: c.not_after,
+                    spki_sha256: c.spki_sha256,
+                });
+            let n = out.len().to_string();
+            out.push(TlsSessionRecord {
+                stream,
+                client,
+                server,
+                first_frame: s.first_frame,
+                version: s.version.map(|v| v.name()),
+                cipher_suite: s.cipher_suite.map(|c| format!("0x{c:04x}")),
+                cipher_suite_name: s.cipher_suite_name.map(str::to_string),
+                session_id: hex(&s.session_id),
+                resumed: match s.resumed {
+                    Resumption::None => None,
+                    Resumption::SessionId => Some("session_id"),
+                    Resumption::Ticket => Some("ticket"),
+                },
+                renegotiation: s.renegotiation,
+                certificate,
+                sni: s.sni.clone(),
+                alpn: s.alpn.clone(),
+                extended_master_secret: s.extended_master_secret,
+                encrypt_then_mac: s.encrypt_then_mac,
+                decrypted: s.decrypted(),
+                reason: s
+                    .why_not()
+                    .map(|w| w.message(&format!("{n} (stream {stream})"))),
+                records_decrypted: s.records_decrypted,
+                records_failed: s.records_failed,
+            });
+        }
+    }
+    out
+}
+
+/// Which side's bytes `peel follow` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowSide {
+    /// The endpoint tshark's `follow,tls` lists as node 0 (its unindented lines): the sender of the
+    /// first decrypted record. That is the TLS client after a full handshake, but the server
+    /// after an abbreviated (resumed) one, whose first encrypted record is the server's Finished.
+    Node0,
+    /// The other endpoint (tshark's node 1).
+    Node1,
+    /// The TLS client (sender of the ClientHello).
+    TlsClient,
+    /// The TLS server.
+    TlsServer,
+}
+
+/// The decrypted application data of one stream, per TLS side, in order, and which side
+/// tshark would call node 0.
+#[derive(Debug, Default)]
+pub struct FollowedStream {
+    /// Plaintext the TLS client sent.
+    pub client: Vec<u8>,
+    /// Plaintext the TLS server sent.
+    pub server: Vec<u8>,
+    /// Both directions interleaved in capture order: (side, bytes).
+    pub chunks: Vec<(Side, std::ops::Range<usize>)>,
+    /// The side of the first decrypted record (tshark's node 0).
+    pub node0: Option<Side>,
+    /// Records that failed their integrity check.
+    pub failed_records: u64,
+}
+
+impl FollowedStream {
+    /// The bytes of the requested side.
+    pub fn side(&self, which: FollowSide) -> &[u8] {
+        let node0 = self.node0.unwrap_or(Side::Client);
+        let side = match which {
+            FollowSide::TlsClient => Side::Client,
+            FollowSide::TlsServer => Side::Server,
+            FollowSide::Node0 => node0,
+            FollowSide::Node1 => node0.peer(),
+        };
+        match side {
+            Side::Client => &self.client,
+            Side::Server => &self.server,
+        }
+    }
+}
+
+/// Decrypts one TCP stream and collects its application data.
+pub fn follow(
+    path: &Path,
+    secrets: &Secrets,
+    stream: u32,
+) -> Result<(FollowedStream, RunReport), Error> {
+    struct Collect(FollowedStream);
+    impl TlsSink for Collect {
+        fn event(&mut self, _stream: u32, event: &Event<'_>) {
+            match event {
+                Event::AppData {
+                    side, plaintext, ..
+                } => {
+                    let buf = match side {
+                        Side::Client => &mut self.0.client,
+                        Side::Server => &mut self.0.server,
+                    };
+                    let start = buf.len();
+                    buf.extend_from_slice(plaintext);
+                    self.0.chunks.push((*side, start..buf.len()));
+                }
+                Event::RecordError { .. } => self.0.failed_records += 1,
+                _ => {}
+            }
+        }
+        fn restart(&mut self) {
+            self.0 = FollowedStream::default();
+        }
+    }
+    let mut sink = Collect(FollowedStream::default());
+    let (tracker, report) = analyze(path, secrets, Some(stream), &mut sink)?;
+    let mut followed = sink.0;
+    followed.node0 = tracker
+        .connection(stream)
+        .and_then(Connection::first_decrypted_side);
+    Ok((followed, report))
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
