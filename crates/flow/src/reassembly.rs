@@ -668,3 +668,445 @@ impl Reassembler {
         self.halves[dir.index()].fin_done
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::segment::TcpFlags;
+
+    const C: Direction = Direction::ClientToServer;
+    const S: Direction = Direction::ServerToClient;
+
+    /// Feeds segments and records events as short readable strings.
+    struct Harness {
+        r: Reassembler,
+        log: Vec<String>,
+        frame: u64,
+    }
+
+    fn flags(text: &str) -> u16 {
+        text.chars()
+            .map(|c| match c {
+                'S' => TcpFlags::SYN,
+                'A' => TcpFlags::ACK,
+                'F' => TcpFlags::FIN,
+                'R' => TcpFlags::RST,
+                'P' => TcpFlags::PSH,
+                _ => 0,
+            })
+            .fold(0, |a, b| a | b)
+    }
+
+    fn render(e: StreamEvent<'_>) -> String {
+        let d = |dir: Direction| if dir == C { "C" } else { "S" };
+        match e {
+            StreamEvent::Data {
+                dir,
+                offset,
+                bytes,
+                frame,
+            } => format!(
+                "{} data {offset} {:?} #{frame}",
+                d(dir),
+                String::from_utf8_lossy(bytes)
+            ),
+            StreamEvent::Gap {
+                dir,
+                offset,
+                len,
+                frame,
+            } => format!("{} gap {offset}+{len} #{frame}", d(dir)),
+            StreamEvent::Fin { dir, frame } => format!("{} fin #{frame}", d(dir)),
+            StreamEvent::Rst { dir, frame } => format!("{} rst #{frame}", d(dir)),
+        }
+    }
+
+    impl Harness {
+        fn new() -> Self {
+            Self::with(ReassemblyConfig::default())
+        }
+        fn with(config: ReassemblyConfig) -> Self {
+            Harness {
+                r: Reassembler::new(config),
+                log: Vec::new(),
+                frame: 0,
+            }
+        }
+        /// One segment: direction, flags ("SAFRP"), seq, ack, payload.
+        fn seg(
+            &mut self,
+            dir: Direction,
+            f: &str,
+            seq: u32,
+            ack: u32,
+            payload: &[u8],
+        ) -> &mut Self {
+            let meta = TcpMeta {
+                seq,
+                ack,
+                flags: flags(f),
+                payload_len: payload.len() as u32,
+            };
+            self.frame += 1;
+            let log = &mut self.log;
+            self.r.segment(dir, &meta, payload, self.frame, &mut |e| {
+                log.push(render(e))
+            });
+            self
+        }
+        fn finish(&mut self) -> &mut Self {
+            let log = &mut self.log;
+            self.r.finish(&mut |e| log.push(render(e)));
+            self
+        }
+        fn take(&mut self) -> Vec<String> {
+            std::mem::take(&mut self.log)
+        }
+    }
+
+    #[test]
+    fn handshake_data_and_close() {
+        let mut h = Harness::new();
+        h.seg(C, "S", 100, 0, b"")
+            .seg(S, "SA", 900, 101, b"")
+            .seg(C, "A", 101, 901, b"")
+            .seg(C, "PA", 101, 901, b"hello")
+            .seg(S, "PA", 901, 106, b"world!")
+            .seg(C, "FA", 106, 907, b"")
+            .seg(S, "FA", 907, 107, b"")
+            .seg(C, "A", 107, 908, b"");
+        assert_eq!(
+            h.take(),
+            [
+                r#"C data 0 "hello" #4"#,
+                r#"S data 0 "world!" #5"#,
+                "C fin #6",
+                "S fin #7"
+            ]
+        );
+        h.finish();
+        assert!(
+            h.take().is_empty(),
+            "finish after a clean close adds nothing"
+        );
+    }
+
+    #[test]
+    fn in_order_data_is_a_slice_of_the_payload() {
+        let mut r = Reassembler::new(ReassemblyConfig::default());
+        let payload = b"zero copy".to_vec();
+        let meta = TcpMeta {
+            seq: 7,
+            ack: 0,
+            flags: TcpFlags::PSH,
+            payload_len: payload.len() as u32,
+        };
+        let mut seen = None;
+        r.segment(C, &meta, &payload, 1, &mut |e| {
+            if let StreamEvent::Data { bytes, .. } = e {
+                seen = Some(bytes.as_ptr());
+            }
+        });
+        assert_eq!(seen, Some(payload.as_ptr()));
+    }
+
+    #[test]
+    fn reordered_data_waits_and_takes_the_filling_frame() {
+        let mut h = Harness::new();
+        h.seg(C, "S", 0, 0, b"")
+            .seg(C, "PA", 4, 0, b"def")
+            .seg(C, "PA", 7, 0, b"ghi");
+        assert!(h.take().is_empty());
+        assert_eq!(h.r.buffered(C), 6);
+        h.seg(C, "PA", 1, 0, b"abc");
+        assert_eq!(
+            h.take(),
+            [r#"C data 0 "abc" #4"#, r#"C data 3 "defghi" #4"#]
+        );
+        assert_eq!(h.r.buffered(C), 0);
+        assert_eq!(h.r.stats(C).out_of_order_segments, 2);
+    }
+
+    #[test]
+    fn retransmissions_are_dropped() {
+        let mut h = Harness::new();
+        h.seg(C, "PA", 1000, 0, b"abc")
+            .seg(C, "PA", 1000, 0, b"abc")
+            .seg(C, "PA", 1001, 0, b"bcdef");
+        assert_eq!(h.take(), [r#"C data 0 "abc" #1"#, r#"C data 3 "def" #3"#]);
+        assert_eq!(h.r.stats(C).duplicate_bytes, 5);
+    }
+
+    #[test]
+    fn overlaps_keep_the_first_received_bytes() {
+        let mut h = Harness::new();
+        // "XYZ" arrives first for offsets 3..6; a later segment covering 0..8 says "abcdefgh".
+        h.seg(C, "S", 0, 0, b"")
+            .seg(C, "PA", 4, 0, b"XYZ")
+            .seg(C, "PA", 1, 0, b"abcdefgh");
+        assert_eq!(
+            h.take(),
+            [
+                r#"C data 0 "abc" #3"#,
+                r#"C data 3 "XYZ" #3"#,
+                r#"C data 6 "gh" #3"#
+            ]
+        );
+        // Two buffered copies: the first one wins there too.
+        let mut h = Harness::new();
+        h.seg(C, "S", 0, 0, b"")
+            .seg(C, "PA", 3, 0, b"1234")
+            .seg(C, "PA", 2, 0, b"xxxxxxx")
+            .seg(C, "PA", 1, 0, b"a");
+        assert_eq!(
+            h.take(),
+            [
+                r#"C data 0 "a" #4"#,
+                r#"C data 1 "x" #4"#,
+                r#"C data 2 "1234xx" #4"#
+            ]
+        );
+    }
+
+    #[test]
+    fn mid_stream_start_begins_at_the_first_segment() {
+        let mut h = Harness::new();
+        h.seg(S, "PA", 5000, 77, b"later")
+            .seg(S, "PA", 4990, 77, b"0123456789")
+            .seg(S, "PA", 4998, 77, b"xxlaterXY");
+        assert_eq!(h.take(), [r#"S data 0 "later" #1"#, r#"S data 5 "XY" #3"#]);
+    }
+
+    #[test]
+    fn sequence_numbers_wrap() {
+        let mut h = Harness::new();
+        h.seg(C, "S", 0xffff_fffd, 0, b"")
+            .seg(C, "PA", 0x0000_0001, 0, b"DEF")
+            .seg(C, "PA", 0xffff_fffe, 0, b"abc")
+            .seg(C, "FA", 0x0000_0004, 0, b"");
+        assert_eq!(
+            h.take(),
+            [r#"C data 0 "abc" #3"#, r#"C data 3 "DEF" #3"#, "C fin #4"]
+        );
+    }
+
+    #[test]
+    fn ack_beyond_a_hole_declares_it() {
+        let mut h = Harness::new();
+        h.seg(C, "S", 0, 0, b"")
+            .seg(C, "PA", 1, 0, b"abc")
+            // 4..7 "def" never captured
+            .seg(C, "PA", 7, 0, b"ghi");
+        assert_eq!(h.take(), [r#"C data 0 "abc" #2"#]);
+        // The server acknowledges up to 7: it has "def", which will not come again.
+        h.seg(S, "A", 50, 7, b"");
+        assert_eq!(h.take(), [r#"C gap 3+3 #4"#, r#"C data 6 "ghi" #4"#]);
+        assert_eq!(h.r.stats(C).gap_bytes, 3);
+    }
+
+    #[test]
+    fn ack_ahead_of_data_seen_is_lazy_and_fin_sized_excess_is_no_gap() {
+        let mut h = Harness::new();
+        h.seg(C, "S", 0, 0, b"").seg(C, "PA", 1, 0, b"abc");
+        // Acknowledges one more than seen: an uncaptured FIN, not a lost byte.
+        h.seg(S, "A", 50, 5, b"").finish();
+        assert_eq!(h.take(), [r#"C data 0 "abc" #2"#]);
+
+        // Later data beyond an acknowledged hole: the hole is given up at once.
+        let mut h = Harness::new();
+        h.seg(C, "S", 0, 0, b"")
+            .seg(C, "PA", 1, 0, b"abc")
+            .seg(S, "A", 50, 7, b"")
+            .seg(C, "PA", 10, 0, b"jkl");
+        assert_eq!(
+            h.take(),
+            [r#"C data 0 "abc" #2"#, "C gap 3+3 #4"],
+            "6..9 not yet acknowledged: may still come"
+        );
+        h.seg(C, "PA", 7, 0, b"ghi");
+        assert_eq!(h.take(), [r#"C data 6 "ghi" #5"#, r#"C data 9 "jkl" #5"#]);
+    }
+
+    #[test]
+    fn buffer_bound_gives_up_the_earliest_hole() {
+        let config = ReassemblyConfig {
+            max_buffered_bytes: 8,
+            ..ReassemblyConfig::default()
+        };
+        let mut h = Harness::with(config);
+        h.seg(C, "S", 0, 0, b"")
+            // 1..3 lost
+            .seg(C, "PA", 3, 0, b"cdef")
+            .seg(C, "PA", 7, 0, b"ghij")
+            .seg(C, "PA", 12, 0, b"lmno");
+        assert_eq!(h.take(), ["C gap 0+2 #4", r#"C data 2 "cdefghij" #4"#]);
+        assert_eq!(
+            h.r.buffered(C),
+            4,
+            "\"lmno\" fits once the first hole is given up"
+        );
+    }
+
+    #[test]
+    fn segment_larger_than_the_bound_is_delivered_after_a_gap() {
+        let config = ReassemblyConfig {
+            max_buffered_bytes: 2,
+            ..ReassemblyConfig::default()
+        };
+        let mut h = Harness::with(config);
+        h.seg(C, "S", 0, 0, b"").seg(C, "PA", 3, 0, b"cdef");
+        assert_eq!(h.take(), ["C gap 0+2 #2", r#"C data 2 "cdef" #2"#]);
+    }
+
+    #[test]
+    fn fin_waits_for_retransmission_until_acknowledged() {
+        let mut h = Harness::new();
+        h.seg(C, "S", 0, 0, b"")
+            .seg(C, "PA", 4, 0, b"def")
+            .seg(C, "FA", 7, 0, b"");
+        assert!(h.take().is_empty(), "a FIN alone does not give up the hole");
+        h.seg(C, "PA", 1, 0, b"abc");
+        assert_eq!(
+            h.take(),
+            [r#"C data 0 "abc" #4"#, r#"C data 3 "def" #4"#, "C fin #3"]
+        );
+
+        let mut h = Harness::new();
+        h.seg(C, "S", 0, 0, b"")
+            .seg(C, "PA", 4, 0, b"def")
+            .seg(C, "FA", 7, 0, b"")
+            .seg(S, "A", 50, 8, b"");
+        assert_eq!(
+            h.take(),
+            ["C gap 0+3 #4", r#"C data 3 "def" #4"#, "C fin #3"]
+        );
+    }
+
+    #[test]
+    fn rst_flushes_and_ends_the_direction() {
+        let mut h = Harness::new();
+        h.seg(C, "S", 0, 0, b"")
+            .seg(C, "PA", 4, 0, b"def")
+            .seg(C, "R", 7, 0, b"")
+            .seg(C, "PA", 1, 0, b"abc");
+        assert_eq!(
+            h.take(),
+            ["C gap 0+3 #3", r#"C data 3 "def" #3"#, "C rst #3"]
+        );
+        assert_eq!(h.r.stats(C).ignored_segments, 1);
+        h.finish();
+        assert!(h.take().is_empty());
+    }
+
+    #[test]
+    fn syn_data_is_delivered_once() {
+        let mut h = Harness::new();
+        h.seg(C, "S", 41, 0, b"early")
+            .seg(C, "S", 41, 0, b"early")
+            .seg(S, "SA", 900, 47, b"")
+            .seg(C, "PA", 47, 901, b"!");
+        assert_eq!(h.take(), [r#"C data 0 "early" #1"#, r#"C data 5 "!" #4"#]);
+    }
+
+    #[test]
+    fn syn_with_another_isn() {
+        // Before anything happened it re-bases (a SYN-ACK retransmitted with a new ISN).
+        let mut h = Harness::new();
+        h.seg(S, "SA", 900, 1, b"")
+            .seg(S, "SA", 500, 1, b"")
+            .seg(S, "PA", 501, 1, b"x");
+        assert_eq!(h.take(), [r#"S data 0 "x" #3"#]);
+        // After data, it is ignored.
+        h.seg(S, "SA", 100, 1, b"zzz").seg(S, "PA", 502, 1, b"y");
+        assert_eq!(h.take(), [r#"S data 1 "y" #5"#]);
+        assert_eq!(h.r.stats(S).ignored_segments, 1);
+    }
+
+    #[test]
+    fn finish_declares_what_is_left() {
+        let mut h = Harness::new();
+        h.seg(C, "S", 0, 0, b"")
+            .seg(C, "PA", 3, 0, b"cd")
+            .seg(C, "PA", 7, 0, b"gh")
+            .seg(C, "FA", 9, 0, b"");
+        assert!(h.take().is_empty());
+        h.finish();
+        assert_eq!(
+            h.take(),
+            [
+                "C gap 0+2 #4",
+                r#"C data 2 "cd" #4"#,
+                "C gap 4+2 #4",
+                r#"C data 6 "gh" #4"#,
+                "C fin #4"
+            ]
+        );
+        h.finish();
+        assert!(h.take().is_empty(), "finish is idempotent");
+    }
+
+    #[test]
+    fn truncated_frame_leaves_a_hole() {
+        let mut h = Harness::new();
+        let meta = TcpMeta {
+            seq: 1,
+            ack: 0,
+            flags: TcpFlags::PSH,
+            payload_len: 6,
+        };
+        h.seg(C, "S", 0, 0, b"");
+        let log = &mut h.log;
+        h.r.segment(C, &meta, b"abc", 2, &mut |e| log.push(render(e)));
+        h.frame = 2;
+        h.seg(C, "PA", 7, 0, b"ghi").finish();
+        assert_eq!(
+            h.take(),
+            [
+                r#"C data 0 "abc" #2"#,
+                "C gap 3+3 #3",
+                r#"C data 6 "ghi" #3"#
+            ]
+        );
+    }
+
+    #[test]
+    fn implausible_segments_are_ignored() {
+        let mut h = Harness::new();
+        h.seg(C, "PA", 10, 0, b"a")
+            .seg(C, "PA", 10 + (1 << 30) + 100, 0, b"far")
+            .seg(S, "PA", 0, 11 + (1 << 30) + 100, b"")
+            .finish();
+        assert_eq!(h.take(), [r#"C data 0 "a" #1"#]);
+        assert_eq!(h.r.stats(C).ignored_segments, 1);
+    }
+
+    #[test]
+    fn data_beyond_the_fin_is_ignored() {
+        let mut h = Harness::new();
+        h.seg(C, "PA", 1, 0, b"abc")
+            .seg(C, "FA", 4, 0, b"")
+            .seg(C, "PA", 4, 0, b"zzz")
+            .seg(C, "PA", 2, 0, b"bcdef");
+        assert_eq!(h.take(), [r#"C data 0 "abc" #1"#, "C fin #2"]);
+    }
+
+    #[test]
+    fn config_validation() {
+        assert!(ReassemblyConfig::default().validate().is_ok());
+        let c = ReassemblyConfig {
+            max_ahead: 1 << 31,
+            ..ReassemblyConfig::default()
+        };
+        assert!(matches!(
+            c.validate(),
+            Err(Error::InvalidConfig {
+                field: "max_ahead",
+                ..
+            })
+        ));
+        assert_eq!(
+            ReassemblyConfig::with_max_buffered_bytes(10).map(|c| c.max_buffered_bytes),
+            Ok(10)
+        );
+    }
+}
