@@ -469,3 +469,203 @@ impl ConversationTable {
         self.udp.conversations.get(stream as usize)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::segment::TcpFlags;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    fn ep(last: u8, port: u16) -> Endpoint {
+        Endpoint::new(Ipv4Addr::new(10, 0, 0, last), port)
+    }
+
+    fn meta(flags: u16, seq: u32, ack: u32, len: u32) -> TcpMeta {
+        TcpMeta {
+            seq,
+            ack,
+            flags,
+            payload_len: len,
+        }
+    }
+
+    const SYN: u16 = TcpFlags::SYN;
+    const SYN_ACK: u16 = TcpFlags::SYN | TcpFlags::ACK;
+    const ACK: u16 = TcpFlags::ACK;
+    const PSH_ACK: u16 = TcpFlags::PSH | TcpFlags::ACK;
+    const FIN_ACK: u16 = TcpFlags::FIN | TcpFlags::ACK;
+    const RST: u16 = TcpFlags::RST;
+
+    #[test]
+    fn a_connection_and_its_summary() {
+        let (c, s) = (ep(1, 51000), ep(2, 443));
+        let mut t = ConversationTable::new();
+        let r = t.tcp(c, s, &meta(SYN, 100, 0, 0), 1, 1_000);
+        assert_eq!(
+            r,
+            TcpRef {
+                stream: 0,
+                direction: Direction::ClientToServer,
+                new_stream: true,
+                reused_ports: false
+            }
+        );
+        let r = t.tcp(s, c, &meta(SYN_ACK, 900, 101, 0), 2, 2_000);
+        assert_eq!(
+            (r.stream, r.direction, r.new_stream),
+            (0, Direction::ServerToClient, false)
+        );
+        t.tcp(c, s, &meta(PSH_ACK, 101, 901, 10), 3, 3_000);
+        t.tcp(s, c, &meta(PSH_ACK, 901, 111, 20), 4, 4_000);
+        t.tcp(c, s, &meta(FIN_ACK, 111, 921, 0), 5, 5_000);
+        t.tcp(s, c, &meta(RST, 921, 0, 0), 6, 6_000);
+
+        let conv = t.tcp_conversation(0).expect("stream 0");
+        assert_eq!((conv.client(), conv.server()), (c, s));
+        assert_eq!(conv.client_basis(), ClientBasis::Syn);
+        assert_eq!((conv.first_frame(), conv.last_frame()), (1, 6));
+        assert_eq!((conv.first_time_ns(), conv.last_time_ns()), (1_000, 6_000));
+        assert_eq!(conv.frames(Direction::ClientToServer), 3);
+        assert_eq!(conv.frames(Direction::ServerToClient), 3);
+        assert_eq!(conv.bytes(Direction::ClientToServer), 10);
+        assert_eq!(conv.bytes(Direction::ServerToClient), 20);
+        assert_eq!(conv.total_frames(), 6);
+        assert!(conv.syn_seen() && conv.syn_ack_seen());
+        assert!(
+            conv.fin_seen(Direction::ClientToServer) && !conv.fin_seen(Direction::ServerToClient)
+        );
+        assert!(
+            conv.rst_seen(Direction::ServerToClient) && !conv.rst_seen(Direction::ClientToServer)
+        );
+        assert!(!conv.reused_ports());
+        assert_eq!(t.tcp_conversations().len(), 1);
+    }
+
+    #[test]
+    fn client_choice_without_a_syn() {
+        let mut t = ConversationTable::new();
+        // SYN+ACK first: its receiver is the client.
+        t.tcp(ep(2, 80), ep(1, 40000), &meta(SYN_ACK, 5, 1, 0), 1, 0);
+        // Mid-stream, server speaks first: a system port towards a non-system port.
+        t.tcp(ep(2, 443), ep(1, 1500), &meta(PSH_ACK, 5, 1, 9), 2, 0);
+        // Mid-stream, server speaks first: a lower port towards an ephemeral one.
+        t.tcp(ep(2, 8443), ep(1, 50123), &meta(PSH_ACK, 5, 1, 9), 3, 0);
+        // Ports say nothing: the first sender is the client.
+        t.tcp(ep(2, 5060), ep(1, 5060), &meta(PSH_ACK, 5, 1, 9), 4, 0);
+        t.tcp(ep(2, 2000), ep(1, 3000), &meta(PSH_ACK, 5, 1, 9), 5, 0);
+        let got: Vec<_> = t
+            .tcp_conversations()
+            .map(|c| (c.client(), c.client_basis()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (ep(1, 40000), ClientBasis::SynAck),
+                (ep(1, 1500), ClientBasis::Ports),
+                (ep(1, 50123), ClientBasis::Ports),
+                (ep(2, 5060), ClientBasis::FirstPacket),
+                (ep(2, 2000), ClientBasis::FirstPacket),
+            ]
+        );
+        // The direction follows the chosen client.
+        let r = t.tcp(ep(1, 1500), ep(2, 443), &meta(ACK, 1, 14, 0), 6, 0);
+        assert_eq!((r.stream, r.direction), (1, Direction::ClientToServer));
+    }
+
+    #[test]
+    fn port_reuse_starts_a_new_stream() {
+        let (c, s) = (ep(1, 1234), ep(2, 80));
+        let mut t = ConversationTable::new();
+        t.tcp(c, s, &meta(SYN, 1000, 0, 0), 1, 0);
+        t.tcp(s, c, &meta(SYN_ACK, 9000, 1001, 0), 2, 0);
+        // Same ISN again: a retransmission, same stream.
+        assert_eq!(t.tcp(c, s, &meta(SYN, 1000, 0, 0), 3, 0).stream, 0);
+        // New ISN: a new stream, whatever the state of the old one.
+        let r = t.tcp(c, s, &meta(SYN, 5000, 0, 0), 4, 0);
+        assert_eq!((r.stream, r.new_stream, r.reused_ports), (1, true, true));
+        // Later packets, even stale ones of the old connection, go to the new stream.
+        assert_eq!(t.tcp(s, c, &meta(ACK, 9001, 1001, 0), 5, 0).stream, 1);
+        // A SYN+ACK with a new ISN never starts a stream.
+        assert_eq!(t.tcp(s, c, &meta(SYN_ACK, 7000, 5001, 0), 6, 0).stream, 1);
+        let reused = t.tcp_conversation(1).expect("stream 1");
+        assert!(reused.reused_ports());
+        assert_eq!(reused.first_frame(), 4);
+        assert_eq!(t.tcp_conversation(0).map(|c| c.last_frame()), Some(3));
+    }
+
+    #[test]
+    fn side_known_by_ack_or_first_segment() {
+        let (c, s) = (ep(1, 1234), ep(2, 80));
+        let mut t = ConversationTable::new();
+        // Mid-stream: the client is known by seq-1 = 999, the server by ack-1 = 8999.
+        t.tcp(c, s, &meta(PSH_ACK, 1000, 9000, 3), 1, 0);
+        assert_eq!(t.tcp(c, s, &meta(SYN, 999, 0, 0), 2, 0).stream, 0);
+        assert_eq!(t.tcp(s, c, &meta(SYN, 8999, 0, 0), 3, 0).stream, 0);
+        assert_eq!(t.tcp(s, c, &meta(SYN, 9000, 0, 0), 4, 0).stream, 1);
+        // Stream 1 is fresh: the old client's side has no number yet, so its SYN stays.
+        assert_eq!(t.tcp(c, s, &meta(SYN, 1, 0, 0), 5, 0).stream, 1);
+    }
+
+    #[test]
+    fn udp_numbering_is_separate_and_never_splits() {
+        let mut t = ConversationTable::new();
+        let v6a = Endpoint::new(Ipv6Addr::LOCALHOST, 4000);
+        let v6b = Endpoint::new(Ipv6Addr::UNSPECIFIED, 5000);
+        assert_eq!(t.udp(ep(1, 4000), ep(3, 5000), 1, 1, 0).stream, 0);
+        assert_eq!(
+            t.tcp(ep(1, 1234), ep(2, 80), &meta(SYN, 1, 0, 0), 2, 0)
+                .stream,
+            0
+        );
+        let back = t.udp(ep(3, 5000), ep(1, 4000), 2, 3, 0);
+        assert_eq!(
+            (back.stream, back.direction, back.new_stream),
+            (0, Direction::ServerToClient, false)
+        );
+        assert_eq!(t.udp(ep(3, 5001), ep(1, 4000), 1, 4, 0).stream, 1);
+        assert_eq!(t.udp(v6a, v6b, 1, 5, 0).stream, 2);
+        let conv = t.udp_conversation(0).expect("udp 0");
+        assert_eq!(conv.client(), ep(1, 4000));
+        assert_eq!(
+            (
+                conv.bytes(Direction::ClientToServer),
+                conv.bytes(Direction::ServerToClient)
+            ),
+            (1, 2)
+        );
+        assert_eq!(t.udp_conversations().len(), 3);
+        assert_eq!(t.tcp_conversations().len(), 1);
+    }
+
+    #[test]
+    fn many_conversations_keep_their_numbers() {
+        let mut t = ConversationTable::new();
+        for i in 0..5000u16 {
+            let r = t.tcp(
+                ep(1, 10000 + i),
+                ep(2, 443),
+                &meta(SYN, 7, 0, 0),
+                u64::from(i),
+                0,
+            );
+            assert_eq!(r.stream, u32::from(i));
+        }
+        for i in (0..5000u16).rev() {
+            let r = t.tcp(ep(2, 443), ep(1, 10000 + i), &meta(SYN_ACK, 9, 8, 0), 0, 0);
+            assert_eq!(
+                (r.stream, r.direction),
+                (u32::from(i), Direction::ServerToClient)
+            );
+        }
+    }
+
+    #[test]
+    fn times_beyond_i64_saturate() {
+        let mut t = ConversationTable::new();
+        t.udp(ep(1, 1), ep(2, 2), 0, 1, i128::MAX);
+        t.udp(ep(1, 1), ep(2, 2), 0, 0, i128::MIN);
+        let c = t.udp_conversation(0).expect("udp 0");
+        assert_eq!(c.first_time_ns(), i128::from(i64::MIN));
+        assert_eq!(c.last_time_ns(), i128::from(i64::MAX));
+    }
+}
