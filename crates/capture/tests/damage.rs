@@ -110,9 +110,17 @@ fn cut_files_give_a_prefix_and_a_warning() {
                 f.display(),
                 r.warnings
             );
-            if let Some(w) = r.warnings.first() {
-                assert_eq!(w.frames_read, n as u64);
+            if let Some(w) = r.warnings.last() {
+                // Network Monitor warns about the lost table before any frame, then again only
+                // if the walk over the records stops inside one.
+                if !netmon || w.frames_read != 0 {
+                    assert_eq!(w.frames_read, n as u64, "{} cut at {cut}: {w}", f.display());
+                }
                 assert!(w.offset <= cut as u64, "{} cut at {cut}: {w}", f.display());
+            }
+            if netmon && cut > 2048 {
+                // Without a table the records are walked: a cut this far in keeps some.
+                assert!(n > 0, "{} cut at {cut}: {:?}", f.display(), r.warnings);
             }
             if netmon {
                 // The seekable path must agree with the in-memory one.

@@ -5,6 +5,11 @@
 //! themselves, see `shared/corpus/netmon/MANIFEST.md`): a 72-byte header (often padded to 128,
 //! but the first record may start right at 72), frame records, and a frame table of u32 file
 //! offsets, usually at the end. Readers follow the table, so records may be in any physical order.
+//! A file cut short has lost its table: then the records before the cut are walked in file order
+//! (from byte 72, or 128 when the header is zero-padded), with a warning.
+//!
+//! A seekable file is read in place (the table in chunks); a stream (standard input, gzip) is
+//! held in memory whole, which the format's 32-bit offsets limit to about 4 GiB.
 //!
 //! Times: 2.0 to 2.2 give each frame as a microsecond delta (signed) from the header's start
 //! time, a SYSTEMTIME without a zone. Like tshark run with `TZ=UTC`, this crate reads it as UTC.

@@ -68,6 +68,16 @@ impl Store {
     }
 }
 
+/// Where the next record is when walking the file without a frame table, and where records end.
+#[derive(Clone, Copy)]
+struct Walk {
+    pos: u64,
+    end: u64,
+}
+
+/// The header as most writers pad it.
+const PADDED_HEADER: usize = 128;
+
 /// Reads the frames of a Network Monitor file in frame-table order.
 pub(crate) struct NetMonReader {
     store: Store,
@@ -78,6 +88,8 @@ pub(crate) struct NetMonReader {
     start: i128,
     table_off: u64,
     count: u32,
+    /// Set when the frame table is missing: records are then read in file order.
+    walk: Option<Walk>,
     next: u32,
     chunk: Vec<u32>,
     chunk_start: u32,
@@ -169,15 +181,33 @@ impl NetMonReader {
             .push(Interface::new(media_link_type(media), 0, ticks));
         let mut count = table_len / 4;
         let file_len = store.len();
+        let mut walk = None;
         if u64::from(table_off) + u64::from(table_len) > file_len {
+            // Cut short: the table is gone, but the records before the cut are intact. Walk
+            // them in file order, from the end of the header (72, or 128 when the header is
+            // padded with zeros) to where the table would have started.
+            let mut pad = Vec::new();
+            store.read_at(HEADER_LEN as u64, PADDED_HEADER - HEADER_LEN, &mut pad)?;
+            let first = if pad.iter().all(|&b| b == 0) {
+                PADDED_HEADER as u64
+            } else {
+                HEADER_LEN as u64
+            };
+            let table_off = u64::from(table_off);
+            let end = if table_off >= first {
+                table_off.min(file_len)
+            } else {
+                file_len
+            };
             ctx.warn(
                 file_len,
                 format!(
                     "the frame table ({count} frames at byte {table_off}) lies past the end of \
-                     the file ({file_len} bytes): the file is truncated and no frame can be \
-                     located"
+                     the file ({file_len} bytes): the file is truncated; frames are read in file \
+                     order from byte {first} instead"
                 ),
             );
+            walk = Some(Walk { pos: first, end });
             count = 0;
         } else if table_len & 3 != 0 {
             ctx.warn(
@@ -195,6 +225,7 @@ impl NetMonReader {
             start: system_time_nanos(&st),
             table_off: u64::from(table_off),
             count,
+            walk,
             next: 0,
             chunk: Vec::new(),
             chunk_start: 0,
@@ -238,15 +269,6 @@ impl NetMonReader {
 
     /// The next frame in table order, or `None` at the end or at damage (with a warning).
     pub(crate) fn next(&mut self, ctx: &mut Ctx) -> io::Result<Option<Meta>> {
-        if self.next >= self.count {
-            return Ok(None);
-        }
-        let i = self.next;
-        self.next += 1;
-        let Some(off) = self.entry(i)? else {
-            ctx.warn(self.table_off, "the frame table could not be read; stopped");
-            return Ok(None);
-        };
         let (head, trailer) = match (self.major, self.minor) {
             (1, _) => (8usize, 0usize),
             (_, 0) => (16, 0),
@@ -254,8 +276,39 @@ impl NetMonReader {
             (_, 2) => (16, 6),
             _ => (16, 15),
         };
-        let len = self.store.len();
-        let frame = i + 1;
+        let i = self.next;
+        let frame = u64::from(i) + 1;
+        let (off, limit) = match self.walk {
+            Some(w) => {
+                if w.pos >= w.end {
+                    return Ok(None);
+                }
+                if w.pos + head as u64 > w.end {
+                    ctx.warn(
+                        w.pos,
+                        format!(
+                            "the file ends inside the header of frame {frame}'s record; stopped"
+                        ),
+                    );
+                    self.walk = None;
+                    return Ok(None);
+                }
+                (w.pos, w.end)
+            }
+            None => {
+                if i >= self.count {
+                    return Ok(None);
+                }
+                let Some(off) = self.entry(i)? else {
+                    ctx.warn(self.table_off, "the frame table could not be read; stopped");
+                    self.count = 0;
+                    return Ok(None);
+                };
+                (off, self.store.len())
+            }
+        };
+        self.next = self.next.saturating_add(1);
+        let len = limit;
         if off + head as u64 > len {
             ctx.warn(
                 off,
@@ -264,6 +317,7 @@ impl NetMonReader {
                      bytes): the file is truncated; stopped"
                 ),
             );
+            self.count = 0;
             return Ok(None);
         }
         ctx.buf.clear();
@@ -298,13 +352,13 @@ impl NetMonReader {
             return Ok(None);
         };
         let incl = incl as usize;
-        let end = off + (head + incl + trailer) as u64;
+        let end = off + head as u64 + incl as u64 + trailer as u64;
         if incl > MAX_RECORD || end > len {
             ctx.warn(
                 off,
                 format!(
                     "frame {frame} claims {incl} captured bytes{}, which runs past the end of the \
-                     file ({len} bytes): the file is truncated or corrupt; stopped",
+                     data (byte {len}): the file is truncated or corrupt; stopped",
                     if trailer > 0 { " and a trailer" } else { "" }
                 ),
             );
@@ -321,6 +375,9 @@ impl NetMonReader {
                 format!("frame {frame} could not be read whole (the file shrank?); stopped"),
             );
             return Ok(None);
+        }
+        if let Some(w) = &mut self.walk {
+            w.pos = end;
         }
         let mut t = Reader::new(ctx.buf.get(head + incl..).unwrap_or(&[]));
         let media = if trailer >= 2 {
@@ -469,15 +526,29 @@ mod tests {
 
     #[test]
     fn damage_and_unknown_versions() {
-        // Frame table cut off: nothing can be located, and the warning says so.
-        let mut f = build(b"GMBU", 2, 0, &[(0, &[1], &[])]);
+        // Frame table cut off: the records are walked in file order, and a warning says so.
+        let mut f = build(b"GMBU", 2, 1, &[(0, &[1], &[1, 0]), (7, &[2, 3], &[1, 0])]);
         f.truncate(f.len() - 2);
-        let (r, got, _) = read_all(f);
-        assert!(got.is_empty());
+        let (r, got, _) = read_all(f.clone());
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            (got[1].data.as_slice(), got[1].time),
+            (&[2, 3][..], Timestamp::new(START, 800_007_000))
+        );
+        assert_eq!(r.warnings().len(), 1);
         assert!(
-            r.warnings()[0].message.contains("frame table"),
+            r.warnings()[0].message.contains("file order from byte 128"),
             "{:?}",
             r.warnings()
+        );
+        // Cut inside the second record: the first survives.
+        f.truncate(128 + 19 + 17);
+        let (r, got, _) = read_all(f);
+        assert_eq!(got.len(), 1);
+        assert_eq!(r.warnings().len(), 2);
+        assert_eq!(
+            (r.warnings()[1].offset, r.warnings()[1].frames_read),
+            (147, 1)
         );
         // A record that runs past the end.
         let mut f = build(b"GMBU", 2, 0, &[(0, &[1], &[])]);
