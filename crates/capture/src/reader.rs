@@ -290,6 +290,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn readers_and_writers_can_move_between_threads() {
+        fn send<T: Send>() {}
+        send::<CaptureReader>();
+        send::<Box<dyn crate::CaptureWriter>>();
+        send::<Error>();
+    }
+
+    #[test]
     fn ticks_convert_at_any_resolution() {
         assert_eq!(
             ticks_to_timestamp(1_500_000, 1_000_000, 0),
