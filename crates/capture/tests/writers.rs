@@ -36,9 +36,26 @@ fn write(w: &mut dyn CaptureWriter, frames: &[Frame]) {
     }
 }
 
+/// tshark sees the same frames: times, lengths and bytes.
 fn check_tshark(path: &Path, expected: &[Frame]) {
     if !have("tshark") {
         return;
+    }
+    let bytes = tshark_bytes(path);
+    let empty = expected.iter().filter(|f| f.data.is_empty()).count();
+    // tshark prints no dump for an empty frame.
+    assert_eq!(
+        bytes.len() + empty,
+        expected.len(),
+        "{}: dumps",
+        path.display()
+    );
+    for (i, (a, b)) in bytes
+        .iter()
+        .zip(expected.iter().filter(|f| !f.data.is_empty()))
+        .enumerate()
+    {
+        assert!(a == &b.data, "{}: bytes of dump {}", path.display(), i + 1);
     }
     let want = tshark_frames(path);
     let got = as_tshark(expected);

@@ -149,3 +149,46 @@ pub fn epoch(t: Timestamp) -> String {
 pub fn trunc(t: Timestamp, unit_ns: u32) -> Timestamp {
     Timestamp::new(t.secs, t.nanos - t.nanos % unit_ns)
 }
+
+/// The bytes of every frame as tshark's hex dump (`-x`) shows them.
+pub fn tshark_bytes(p: &Path) -> Vec<Vec<u8>> {
+    let o = Command::new("tshark")
+        .args(["-n", "--disable-protocol", "ALL", "-x", "-r"])
+        .arg(p)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "tshark -x failed on {}", p.display());
+    let text = String::from_utf8_lossy(&o.stdout);
+    let mut frames = Vec::new();
+    let mut cur: Vec<u8> = Vec::new();
+    // A frame with more data sources is dumped as "Frame (N bytes):" and its hex, then
+    // e.g. "Reassembled TCP (M bytes):" and that hex, which is skipped.
+    let mut skip = false;
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            if !cur.is_empty() {
+                frames.push(std::mem::take(&mut cur));
+            }
+            skip = false;
+            continue;
+        }
+        if !line.starts_with(|c: char| c.is_ascii_hexdigit()) || line.get(4..6) != Some("  ") {
+            skip = !line.starts_with("Frame (");
+            continue;
+        }
+        if skip {
+            continue;
+        }
+        // "0010  00 3c 0f 61 ...   .<.a": offset, two spaces, 16 hex bytes, then the ASCII.
+        let hex = line.get(6..).unwrap_or("");
+        let hex = &hex[..hex.len().min(16 * 3)];
+        cur.extend(
+            hex.split_whitespace()
+                .map(|t| u8::from_str_radix(t, 16).unwrap()),
+        );
+    }
+    if !cur.is_empty() {
+        frames.push(cur);
+    }
+    frames
+}
