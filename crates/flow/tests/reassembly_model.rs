@@ -59,6 +59,8 @@ struct Scenario {
     syn: bool,
     tfo: bool,
     fin: bool,
+    /// The client resets the connection at the end.
+    rst: bool,
     /// Percent chances.
     dup: u32,
     overlap: u32,
@@ -78,6 +80,7 @@ struct Sent {
     bytes: Vec<u8>,
     syn: bool,
     fin: bool,
+    rst: bool,
 }
 
 /// Builds the network order of client segments and what the capture keeps of it, with the
@@ -94,6 +97,7 @@ fn build(s: &Scenario) -> (Vec<Packet>, bool) {
             bytes: s.stream[pos..pos + len].to_vec(),
             syn: false,
             fin: false,
+            rst: false,
         });
         pos += len;
     }
@@ -118,6 +122,7 @@ fn build(s: &Scenario) -> (Vec<Packet>, bool) {
                 bytes,
                 syn: false,
                 fin: false,
+                rst: false,
             });
         }
     }
@@ -139,6 +144,16 @@ fn build(s: &Scenario) -> (Vec<Packet>, bool) {
             bytes: Vec::new(),
             syn: false,
             fin: true,
+            rst: false,
+        });
+    }
+    if s.rst {
+        order.push(Sent {
+            off: n,
+            bytes: Vec::new(),
+            syn: false,
+            fin: false,
+            rst: true,
         });
     }
     if s.syn {
@@ -148,6 +163,7 @@ fn build(s: &Scenario) -> (Vec<Packet>, bool) {
             bytes: Vec::new(),
             syn: true,
             fin: false,
+            rst: false,
         };
         if s.tfo {
             if let Some(i) = order.iter().position(|x| x.off == 0 && !x.fin) {
@@ -176,6 +192,9 @@ fn build(s: &Scenario) -> (Vec<Packet>, bool) {
         }
         if seg.fin {
             flags |= TcpFlags::FIN;
+        }
+        if seg.rst {
+            flags = TcpFlags::RST;
         }
         for r in &mut received[seg.off..seg.off + seg.bytes.len()] {
             *r = true;
@@ -289,6 +308,7 @@ fn run(s: &Scenario) -> Result<(), TestCaseError> {
     // Tiling and byte equality.
     let mut end = 0u64;
     let mut fins = 0;
+    let mut rsts = 0;
     let mut delivered = Vec::new();
     let mut gaps = 0u64;
     for (i, e) in events.iter().enumerate() {
@@ -297,6 +317,7 @@ fn run(s: &Scenario) -> Result<(), TestCaseError> {
                 prop_assert_eq!(*off, end, "data not contiguous at event {}", i);
                 prop_assert!(!bytes.is_empty());
                 prop_assert_eq!(fins, 0, "data after FIN");
+                prop_assert_eq!(rsts, 0, "data after RST");
                 for (k, b) in bytes.iter().enumerate() {
                     let at = off + k as u64;
                     prop_assert_eq!(model.get(&at), Some(b), "byte {} differs from model", at);
@@ -308,16 +329,24 @@ fn run(s: &Scenario) -> Result<(), TestCaseError> {
                 prop_assert_eq!(*off, end, "gap not contiguous at event {}", i);
                 prop_assert!(*len > 0);
                 prop_assert_eq!(fins, 0, "gap after FIN");
+                prop_assert_eq!(rsts, 0, "gap after RST");
                 end += len;
                 gaps += len;
             }
-            Ev::Fin => fins += 1,
-            Ev::Rst => prop_assert!(false, "no RST was sent"),
+            Ev::Fin => {
+                prop_assert_eq!(rsts, 0, "FIN after RST");
+                fins += 1
+            }
+            Ev::Rst => rsts += 1,
         }
     }
     if let Some(max) = model.keys().max() {
         prop_assert!(end > *max, "captured byte {} beyond the end {}", max, end);
     }
+    let rst_captured = packets
+        .iter()
+        .any(|p| p.dir == C2S && p.meta.flags & TcpFlags::RST != 0);
+    prop_assert_eq!(rsts, u32::from(rst_captured));
     match fin_at {
         Some(f) => {
             prop_assert_eq!(fins, 1, "FIN captured at {} but {} Fin events", f, fins);
@@ -381,7 +410,7 @@ proptest! {
         seed in any::<u64>(),
     ) {
         run(&Scenario {
-            stream, isn, syn: true, tfo, fin, dup, overlap, conflict: 0, reorder, drop: 0, ack,
+            stream, isn, syn: true, tfo, fin, rst: false, dup, overlap, conflict: 0, reorder, drop: 0, ack,
             max_seg, config: ReassemblyConfig::default(), seed,
         })?;
     }
@@ -394,6 +423,7 @@ proptest! {
         syn in any::<bool>(),
         tfo in any::<bool>(),
         fin in any::<bool>(),
+        rst in proptest::bool::weighted(0.2),
         dup in 0u32..40,
         overlap in 0u32..40,
         conflict in 0u32..100,
@@ -405,8 +435,99 @@ proptest! {
         seed in any::<u64>(),
     ) {
         run(&Scenario {
-            stream, isn, syn, tfo, fin, dup, overlap, conflict, reorder, drop, ack, max_seg,
+            stream, isn, syn, tfo, fin, rst, dup, overlap, conflict, reorder, drop, ack, max_seg,
             config, seed,
         })?;
+    }
+}
+
+/// One arbitrary segment: direction, flags, sequence and acknowledgment numbers near a few
+/// anchors (so that they interact) or anywhere, and a short payload.
+fn arbitrary_segment() -> impl Strategy<Value = (bool, u16, u32, u32, Vec<u8>, u32)> {
+    let near = prop_oneof![
+        (0u32..4000).prop_map(|d| 0xffff_f000u32.wrapping_add(d)),
+        (0u32..4000).prop_map(|d| 1_000_000u32.wrapping_add(d)),
+        any::<u32>(),
+    ];
+    (
+        any::<bool>(),
+        0u16..0x100,
+        near.clone(),
+        near,
+        proptest::collection::vec(any::<u8>(), 0..40),
+        0u32..60,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    /// Garbage in: no panic, and each direction's events still tile from offset 0, with at most
+    /// one Fin and nothing after a Rst.
+    #[test]
+    fn arbitrary_segments_keep_the_invariants(
+        segs in proptest::collection::vec(arbitrary_segment(), 0..80),
+        small in any::<bool>(),
+    ) {
+        let mut config = ReassemblyConfig::default();
+        if small {
+            config.max_buffered_bytes = 50;
+            config.max_buffered_segments = 3;
+        }
+        let mut r = Reassembler::new(config);
+        let mut end = [0u64; 2];
+        let mut fins = [0u32; 2];
+        let mut rsts = [0u32; 2];
+        let mut broken: Option<String> = None;
+        {
+            let mut sink = |e: StreamEvent<'_>| {
+                let (d, what) = match e {
+                    StreamEvent::Data { dir, offset, bytes, .. } => {
+                        let i = dir.index();
+                        if offset != end[i] || bytes.is_empty() || fins[i] > 0 || rsts[i] > 0 {
+                            broken.get_or_insert(format!("bad data {e:?} at end {}", end[i]));
+                        }
+                        end[i] = offset + bytes.len() as u64;
+                        (i, "data")
+                    }
+                    StreamEvent::Gap { dir, offset, len, .. } => {
+                        let i = dir.index();
+                        if offset != end[i] || len == 0 || fins[i] > 0 || rsts[i] > 0 {
+                            broken.get_or_insert(format!("bad gap {e:?} at end {}", end[i]));
+                        }
+                        end[i] = offset + len;
+                        (i, "gap")
+                    }
+                    StreamEvent::Fin { dir, .. } => {
+                        fins[dir.index()] += 1;
+                        (dir.index(), "fin")
+                    }
+                    StreamEvent::Rst { dir, .. } => {
+                        rsts[dir.index()] += 1;
+                        (dir.index(), "rst")
+                    }
+                };
+                if fins[d] > 1 || rsts[d] > 1 {
+                    broken.get_or_insert(format!("repeated {what}"));
+                }
+            };
+            for (n, (c2s, flags, seq, ack, payload, trunc)) in segs.iter().enumerate() {
+                let dir = if *c2s { C2S } else { S2C };
+                // Sometimes claim more than was captured (snap length).
+                let meta = TcpMeta {
+                    seq: *seq,
+                    ack: *ack,
+                    flags: *flags,
+                    payload_len: payload.len() as u32 + trunc % 7,
+                };
+                r.segment(dir, &meta, payload, n as u64, &mut sink);
+            }
+            r.finish(&mut sink);
+        }
+        prop_assert!(broken.is_none(), "{:?}", broken);
+        for dir in [C2S, S2C] {
+            prop_assert_eq!(r.delivered(dir), end[dir.index()]);
+            prop_assert_eq!(r.buffered(dir), 0, "finish leaves nothing buffered");
+        }
     }
 }
