@@ -75,7 +75,7 @@ impl PcapReader {
     }
 
     pub(crate) fn bytes_read(&self) -> u64 {
-        self.s.pos()
+        self.s.source_pos()
     }
 
     /// The next record, or `None` at the end or at damage (with a warning).

@@ -274,8 +274,10 @@ impl CaptureReader {
         self.ctx.frames
     }
 
-    /// Bytes of the capture consumed so far, for progress. For gzip input these are
-    /// decompressed bytes; for a Network Monitor file, bytes read (its frame table included).
+    /// Bytes taken from the file so far, for progress against its size: compressed bytes for
+    /// gzip input (read ahead by up to the buffer size); for a Network Monitor file, bytes read
+    /// (its frame table included). Warning offsets, by contrast, are offsets in the
+    /// decompressed capture.
     pub fn bytes_read(&self) -> u64 {
         match &self.inner {
             Inner::Pcap(r) => r.bytes_read(),

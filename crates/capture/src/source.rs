@@ -6,6 +6,8 @@
 
 use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read, Seek, SeekFrom};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
 
@@ -41,6 +43,22 @@ pub(crate) struct Stream {
     pos: u64,
     gzip: bool,
     damage: Option<String>,
+    /// Compressed bytes taken from the source, when it is gzip.
+    raw: Option<Arc<AtomicU64>>,
+}
+
+/// Counts the bytes that pass through it (the compressed side of a gzip stream).
+struct Counting<R> {
+    inner: R,
+    n: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.n.fetch_add(k as u64, Ordering::Relaxed);
+        Ok(k)
+    }
 }
 
 impl Stream {
@@ -51,7 +69,16 @@ impl Stream {
             pos: 0,
             gzip,
             damage: None,
+            raw: None,
         }
+    }
+
+    /// Bytes taken from the underlying source: compressed bytes for gzip (for progress against
+    /// the file size), else the same as `pos`.
+    pub(crate) fn source_pos(&self) -> u64 {
+        self.raw
+            .as_ref()
+            .map_or(self.pos, |n| n.load(Ordering::Relaxed))
     }
 
     /// Bytes consumed so far (of the decompressed data, for gzip).
@@ -159,19 +186,24 @@ pub(crate) fn open_stream(mut r: Box<dyn Read + Send>) -> io::Result<Opened> {
     let mut magic = [0u8; 4];
     let mut magic_len = read_full(&mut r, &mut magic)?;
     let mut gzip = false;
+    let mut raw = None;
     let prefix = magic.get(..magic_len).unwrap_or(&[]).to_vec();
     let mut r: Box<dyn Read + Send> = Box::new(Cursor::new(prefix).chain(r));
     if magic_len >= 2 && magic[..2] == GZIP_MAGIC {
         gzip = true;
-        let mut z: Box<dyn Read + Send> = Box::new(MultiGzDecoder::new(r));
+        let n = Arc::new(AtomicU64::new(0));
+        raw = Some(n.clone());
+        let mut z: Box<dyn Read + Send> = Box::new(MultiGzDecoder::new(Counting { inner: r, n }));
         magic = [0u8; 4];
         // A gzip stream too damaged to give even four bytes: report what it gave.
         magic_len = read_full(&mut z, &mut magic).unwrap_or(0);
         let prefix = magic.get(..magic_len).unwrap_or(&[]).to_vec();
         r = Box::new(Cursor::new(prefix).chain(z));
     }
+    let mut stream = Stream::new(r, gzip);
+    stream.raw = raw;
     Ok(Opened::Stream {
-        stream: Stream::new(r, gzip),
+        stream,
         magic,
         magic_len,
     })

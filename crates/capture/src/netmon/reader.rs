@@ -113,6 +113,7 @@ impl NetMonReader {
         let (all, more) = s.read_rest(MAX_IN_MEMORY)?;
         let damage = s.take_damage();
         let len = all.len() as u64;
+        let taken = s.source_pos();
         let mut r = Self::new(Store::Memory(all), ctx)?;
         if more {
             ctx.warn(
@@ -124,7 +125,7 @@ impl NetMonReader {
         if let Some(why) = damage {
             ctx.warn(len, format!("{why}; frames after this point are lost"));
         }
-        r.bytes = len;
+        r.bytes = taken;
         Ok(r)
     }
 

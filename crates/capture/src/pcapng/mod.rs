@@ -87,7 +87,7 @@ impl PcapNgReader {
     }
 
     pub(crate) fn bytes_read(&self) -> u64 {
-        self.s.pos()
+        self.s.source_pos()
     }
 
     /// The next frame, or `None` at the end or at damage (with a warning).
