@@ -142,6 +142,8 @@ pub struct Connection {
     client_is_initiator: Option<bool>,
     hs: Option<Handshake>,
     sessions: Vec<SessionSummary>,
+    /// Master secret per session (same index as `sessions`), when known.
+    masters: Vec<Option<MasterSecret>>,
     /// Reused decryption buffer.
     scratch: Vec<u8>,
     /// Sender of the first record that decrypted (see [`Connection::first_decrypted_side`]).
@@ -167,10 +169,18 @@ impl Connection {
             client_is_initiator: None,
             hs: None,
             sessions: Vec::new(),
+            masters: Vec::new(),
             scratch: Vec::with_capacity(1 << 14),
             first_decrypted: None,
             client_hint: None,
         }
+    }
+
+    /// The master secret of session `index` (of [`Connection::sessions`]), when it was derived or found:
+    /// for writing key logs (`CLIENT_RANDOM client_random master_secret`) and secrets blocks. Never
+    /// printed by this crate.
+    pub fn master_secret(&self, index: usize) -> Option<&MasterSecret> {
+        self.masters.get(index).and_then(Option::as_ref)
     }
 
     /// The TCP stream number given to [`Connection::new`].
@@ -776,6 +786,13 @@ impl Connection {
             cache.insert_ticket(&t, master.clone());
         }
         hs.master = Some(master.clone());
+        let idx = hs.session;
+        if self.masters.len() <= idx {
+            self.masters.resize(idx + 1, None);
+        }
+        if let Some(slot) = self.masters.get_mut(idx) {
+            *slot = Some(master.clone());
+        }
         if !suite.is_supported() {
             summary.reason = Some(unsupported);
             return;

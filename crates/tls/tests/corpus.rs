@@ -165,6 +165,7 @@ fn streams(cap: &Path) -> Vec<u32> {
 }
 
 struct Run {
+    masters: Vec<Option<[u8; 48]>>,
     first_decrypted: Option<Side>,
     client: Vec<u8>,
     server: Vec<u8>,
@@ -204,6 +205,9 @@ fn run_stream(cap: &Path, n: u32, keys: &dyn SecretProvider, cache: &mut Session
         );
     }
     Run {
+        masters: (0..conn.sessions().len())
+            .map(|i| conn.master_secret(i).map(|m| *m.expose()))
+            .collect(),
         first_decrypted: conn.first_decrypted_side(),
         client,
         server,
@@ -245,6 +249,21 @@ fn generated_case(dir: &str, conns: u32) -> Vec<Run> {
             "{dir}: {:?}",
             r.sessions
         );
+        // Each derived master secret equals the one the client wrote to its key log.
+        let log = std::fs::read_to_string(case.join("keylog.txt")).unwrap();
+        for (s, m) in r.sessions.iter().zip(&r.masters) {
+            let cr = hex::encode(s.client_random.unwrap());
+            let want = log.lines().find_map(|l| {
+                l.strip_prefix("CLIENT_RANDOM ")
+                    .and_then(|rest| rest.strip_prefix(cr.as_str()))
+                    .map(|ms| ms.trim().to_string())
+            });
+            assert_eq!(
+                Some(hex::encode(m.unwrap())),
+                want,
+                "{dir} stream {i}: master secret"
+            );
+        }
         runs.push(r);
     }
     runs
