@@ -378,15 +378,16 @@ fn resumption_before_full_handshake_is_named_then_second_pass() {
 }
 
 /// Compares every stream tshark decrypts with our output, for an rsa-key case of the shared corpus.
-fn tshark_case(capture: &str, key: &str) {
-    let Some(c) = corpus() else { return };
+fn tshark_case(capture: &str, key: &str) -> Vec<Run> {
+    let Some(c) = corpus() else { return vec![] };
     let cap = c.join(capture);
     let key_path = c.join(key);
     let keys = Keys::from_file(&key_path);
-    tshark_case_with(&cap, &key_path, &keys);
+    tshark_case_with(&cap, &key_path, &keys)
 }
 
-fn tshark_case_with(cap: &Path, key_path: &Path, keys: &Keys) {
+fn tshark_case_with(cap: &Path, key_path: &Path, keys: &Keys) -> Vec<Run> {
+    let mut runs = Vec::new();
     let mut cache = SessionCache::new();
     let all = streams(cap);
     // Two passes, as the facade does: the first fills the session cache.
@@ -415,21 +416,35 @@ fn tshark_case_with(cap: &Path, key_path: &Path, keys: &Keys) {
         if !tc.is_empty() || !ts.is_empty() {
             compared += 1;
         }
+        runs.push(r);
     }
     assert!(compared > 0, "{}: tshark decrypted nothing", cap.display());
+    runs
 }
 
 #[test]
 fn wireshark_rsasnakeoil2_ssl3_sslv2_hello() {
-    tshark_case(
+    let runs = tshark_case(
         "wireshark/rsasnakeoil2/rsasnakeoil2.pcap",
         "wireshark/rsasnakeoil2/rsasnakeoil2.key",
     );
+
+    if let [s0, s1, ..] = runs.as_slice() {
+        // Stream 0: SSLv2-format ClientHello, SSL 3.0, then a HelloRequest-driven renegotiation.
+        assert_eq!(s0.sessions.len(), 2);
+        assert!(s0
+            .sessions
+            .iter()
+            .all(|s| s.version == Some(peel_tls::ProtocolVersion::SSL3)));
+        assert!(s0.sessions[1].renegotiation && s0.sessions.iter().all(|s| s.decrypted()));
+        // Stream 1 resumes stream 0's session by ID.
+        assert_eq!(s1.sessions[0].resumed, Resumption::SessionId);
+    }
 }
 
 #[test]
 fn wireshark_tls_renegotiation() {
-    tshark_case(
+    let _ = tshark_case(
         "wireshark/tls-renegotiation/tls-renegotiation.pcap",
         "wireshark/tls-renegotiation/rsasnakeoil2.key",
     );
@@ -437,12 +452,12 @@ fn wireshark_tls_renegotiation() {
 
 #[test]
 fn junkie_mycorp() {
-    tshark_case("junkie/mycorp/mycorp.pcap", "junkie/mycorp/mycorp.pem");
+    let _ = tshark_case("junkie/mycorp/mycorp.pcap", "junkie/mycorp/mycorp.pem");
 }
 
 #[test]
 fn junkie_mycorp_with_sessions() {
-    tshark_case(
+    let _ = tshark_case(
         "junkie/mycorp_with_sessions/mycorp_with_sessions.pcap",
         "junkie/mycorp_with_sessions/mycorp_with_sessions.pem",
     );
@@ -450,7 +465,7 @@ fn junkie_mycorp_with_sessions() {
 
 #[test]
 fn picoctf_webnet0() {
-    tshark_case(
+    let _ = tshark_case(
         "picoctf/WebNet0/capture.pcap",
         "picoctf/WebNet0/picopico.key",
     );
