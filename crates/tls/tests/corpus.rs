@@ -685,3 +685,53 @@ fn e_ecdhe_decrypts_with_client_random_key_log() {
     assert_eq!(r.client, std::fs::read(case.join("conn1.c2s.bin")).unwrap());
     assert_eq!(r.server, std::fs::read(case.join("conn1.s2c.bin")).unwrap());
 }
+
+#[test]
+fn any_segmentation_gives_the_same_plaintext() {
+    // Case a's segments cut again at pseudo-random points (1 byte to a few KB): same output, no errors.
+    let Some(c) = corpus() else { return };
+    let g = c.join("generated");
+    let case = g.join("a-tls12-rsa-aes128cbc-sha-sip");
+    let keys = Keys::from_file(&g.join("server.key.pem"));
+    let segs = tcp_segments(&case.join("capture.pcap"), 0);
+    for seed in 1u32..6 {
+        let mut x = seed;
+        let mut conn = Connection::new(0);
+        let mut cache = SessionCache::new();
+        let (mut client, mut server, mut errors) = (Vec::new(), Vec::new(), 0);
+        let mut frame = 0;
+        for (init, bytes) in &segs {
+            let mut rest = bytes.as_slice();
+            while !rest.is_empty() {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                let n = (1 + (x >> 16) as usize % (1 << (seed + 3))).min(rest.len());
+                let (piece, tail) = rest.split_at(n);
+                rest = tail;
+                frame += 1;
+                conn.on_data(*init, piece, frame, &keys, &mut cache, &mut |ev| match ev {
+                    Event::AppData {
+                        side: Side::Client,
+                        plaintext,
+                        ..
+                    } => client.extend_from_slice(plaintext),
+                    Event::AppData {
+                        side: Side::Server,
+                        plaintext,
+                        ..
+                    } => server.extend_from_slice(plaintext),
+                    Event::RecordError { .. } => errors += 1,
+                    _ => {}
+                });
+            }
+        }
+        assert_eq!(errors, 0, "seed {seed}");
+        assert!(
+            client == std::fs::read(case.join("conn1.c2s.bin")).unwrap(),
+            "seed {seed}"
+        );
+        assert!(
+            server == std::fs::read(case.join("conn1.s2c.bin")).unwrap(),
+            "seed {seed}"
+        );
+    }
+}
