@@ -25,7 +25,7 @@ mod secrets;
 pub mod tls;
 
 pub use error::Error;
-pub use pipeline::{Capture, TcpSegment};
+pub use pipeline::{Capture, FrameView, TcpSegment};
 pub use record::{ConversationRecord, FrameRecord, RunReport};
 pub use save::FrameWriter;
 pub use secrets::{KeyOptions, Secrets};

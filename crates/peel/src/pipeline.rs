@@ -24,6 +24,19 @@ pub struct Capture {
     report: RunReport,
 }
 
+/// One frame as the pipeline saw it.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameView<'r, 'a> {
+    /// What `peel frames` prints for it.
+    pub record: &'r FrameRecord,
+    /// The captured bytes.
+    pub packet: &'r Packet<'a>,
+    /// Its TCP segment, numbered into its stream.
+    pub tcp: Option<TcpSegment<'r>>,
+    /// Its UDP payload (the record has ports and `udp_stream`).
+    pub udp: Option<&'r [u8]>,
+}
+
 /// A TCP segment of a frame, numbered into its stream: what reassembly and TLS take.
 #[derive(Debug, Clone, Copy)]
 pub struct TcpSegment<'a> {
@@ -75,13 +88,14 @@ impl Capture {
         F: FnMut(&FrameRecord, &Packet<'_>) -> Result<(), E>,
         E: Into<Error>,
     {
-        self.walk(|rec, packet, _| f(rec, packet).map_err(Into::into))
+        self.walk(|v| f(v.record, v.packet).map_err(Into::into))
     }
 
-    /// Reads every frame, calling `f` with its record, the raw packet and its TCP segment (if any).
+    /// Reads every frame, calling `f` with a [`FrameView`]: its record, the raw packet, and its
+    /// TCP segment or UDP payload.
     pub fn walk<F>(&mut self, mut f: F) -> Result<RunReport, Error>
     where
-        F: FnMut(&FrameRecord, &Packet<'_>, Option<TcpSegment<'_>>) -> Result<(), Error>,
+        F: FnMut(&FrameView<'_, '_>) -> Result<(), Error>,
     {
         loop {
             let packet = match self.reader.next_packet() {
@@ -111,7 +125,16 @@ impl Capture {
             if record.malformed.is_some() {
                 self.report.malformed_frames += 1;
             }
-            f(&record, &packet, segment)?;
+            let udp = match frame.layers.last() {
+                Some(Layer::Udp(u)) => Some(u.payload()),
+                _ => None,
+            };
+            f(&FrameView {
+                record: &record,
+                packet: &packet,
+                tcp: segment,
+                udp,
+            })?;
             let new = self.reader.take_secrets();
             self.secrets.extend(new);
         }
@@ -122,7 +145,7 @@ impl Capture {
     /// Reads every frame and returns the TCP and UDP conversations, TCP first, each in
     /// `tcp.stream` / `udp.stream` order.
     pub fn conversations(&mut self) -> Result<(Vec<ConversationRecord>, RunReport), Error> {
-        let report = self.walk(|_, _, _| Ok(()))?;
+        let report = self.walk(|_| Ok(()))?;
         let mut out = Vec::new();
         for (kind, list) in [
             (

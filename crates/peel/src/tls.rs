@@ -10,7 +10,7 @@ use peel_tls::{Connection, Resumption, SessionCache, SessionSummary, Undecrypted
 pub use peel_tls::{Event, Side};
 use serde::Serialize;
 
-use crate::pipeline::TcpSegment;
+use crate::pipeline::{FrameView, TcpSegment};
 use crate::secrets::Secrets;
 use crate::{Capture, Error, RunReport};
 
@@ -25,6 +25,19 @@ pub trait TlsSink {
     /// A second pass is starting: forget everything received so far (it will be sent again,
     /// this time with resumed sessions decrypted).
     fn restart(&mut self) {}
+    /// Every frame, before its TCP payload is reassembled (for times, addresses, UDP payloads).
+    fn frame(&mut self, view: &FrameView<'_, '_>) {
+        let _ = view;
+    }
+    /// Reassembled bytes of a TCP stream that does not carry TLS (cleartext SIP, HTTP, ...):
+    /// `from_client` is the TCP direction (client = the side that sent the first SYN).
+    fn cleartext(&mut self, stream: u32, from_client: bool, bytes: &[u8], frame: u64) {
+        let _ = (stream, from_client, bytes, frame);
+    }
+    /// Bytes of a stream direction that were not captured.
+    fn gap(&mut self, stream: u32, from_client: bool, len: u64) {
+        let _ = (stream, from_client, len);
+    }
 }
 
 impl<F: FnMut(u32, &Event<'_>)> TlsSink for F {
@@ -39,10 +52,36 @@ struct StreamTls {
     endpoints: (Endpoint, Endpoint),
     reassembler: Reassembler,
     connection: Connection,
+    /// TLS, cleartext, or not known yet (decided on the first data).
+    kind: StreamKind,
     /// Bytes given to the tracker, and whether any valid record came out.
     fed: u64,
     valid: bool,
     abandoned: bool,
+}
+
+/// What a TCP stream carries, judged from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StreamKind {
+    Unknown,
+    Tls,
+    Clear,
+}
+
+impl StreamKind {
+    /// TLS records start with a content type 20..=24 and major version 3, an SSLv2 ClientHello
+    /// with a length byte whose top bit is set and message type 1. Text protocols start with a
+    /// letter. Anything else goes to the TLS tracker, which resynchronises on record headers
+    /// (a capture that starts in the middle of a record).
+    fn judge(first: &[u8]) -> StreamKind {
+        match first {
+            [20..=24, 3, ..] => StreamKind::Tls,
+            [b, _, 1, ..] if b & 0x80 != 0 => StreamKind::Tls,
+            [b, ..] if b.is_ascii_alphabetic() => StreamKind::Clear,
+            [] => StreamKind::Unknown,
+            _ => StreamKind::Tls,
+        }
+    }
 }
 
 /// The TLS state of a whole capture.
@@ -81,6 +120,7 @@ impl TlsTracker {
             endpoints: seg.endpoints,
             reassembler: Reassembler::new(ReassemblyConfig::default()),
             connection: Connection::new(seg.stream),
+            kind: StreamKind::Unknown,
             fed: 0,
             valid: false,
             abandoned: false,
@@ -93,15 +133,24 @@ impl TlsTracker {
         let StreamTls {
             reassembler,
             connection,
+            kind,
             fed,
             valid,
             ..
         } = st;
-        let cache = &mut self.cache;
+        let mut state = FeedState {
+            connection,
+            kind,
+            stream,
+            only,
+            secrets,
+            cache: &mut self.cache,
+            fed,
+            valid,
+            sink,
+        };
         reassembler.segment(seg.direction, &seg.meta, seg.payload, frame, &mut |ev| {
-            feed(
-                connection, ev, stream, only, secrets, cache, fed, valid, sink,
-            )
+            state.feed(ev)
         });
         if !st.valid && st.fed > NOT_TLS_AFTER {
             st.abandoned = true;
@@ -119,15 +168,23 @@ impl TlsTracker {
             let StreamTls {
                 reassembler,
                 connection,
+                kind,
                 fed,
                 valid,
                 ..
             } = st;
-            reassembler.finish(&mut |ev| {
-                feed(
-                    connection, ev, stream, only, secrets, cache, fed, valid, sink,
-                )
-            });
+            let mut state = FeedState {
+                connection,
+                kind,
+                stream,
+                only,
+                secrets,
+                cache: &mut *cache,
+                fed,
+                valid,
+                sink: &mut *sink,
+            };
+            reassembler.finish(&mut |ev| state.feed(ev));
         }
     }
 
@@ -165,45 +222,66 @@ impl TlsTracker {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn feed(
-    connection: &mut Connection,
-    ev: StreamEvent<'_>,
+/// Everything one reassembly event needs, borrowed from the tracker.
+struct FeedState<'s> {
+    connection: &'s mut Connection,
+    kind: &'s mut StreamKind,
     stream: u32,
     only: Option<u32>,
-    secrets: &Secrets,
-    cache: &mut SessionCache,
-    fed: &mut u64,
-    valid: &mut bool,
-    sink: &mut dyn TlsSink,
-) {
-    let emit = only.is_none_or(|o| o == stream);
-    match ev {
-        StreamEvent::Data {
-            dir, bytes, frame, ..
-        } => {
-            *fed += bytes.len() as u64;
-            connection.on_data(
-                dir == Direction::ClientToServer,
-                bytes,
-                frame,
-                secrets,
-                cache,
-                &mut |e| {
-                    if !matches!(e, Event::RecordError { .. }) {
-                        *valid = true;
-                    }
+    secrets: &'s Secrets,
+    cache: &'s mut SessionCache,
+    fed: &'s mut u64,
+    valid: &'s mut bool,
+    sink: &'s mut dyn TlsSink,
+}
+
+impl FeedState<'_> {
+    fn feed(&mut self, ev: StreamEvent<'_>) {
+        let emit = self.only.is_none_or(|o| o == self.stream);
+        match ev {
+            StreamEvent::Data {
+                dir, bytes, frame, ..
+            } => {
+                if *self.kind == StreamKind::Unknown {
+                    *self.kind = StreamKind::judge(bytes);
+                }
+                let from_client = dir == Direction::ClientToServer;
+                if *self.kind == StreamKind::Clear {
                     if emit {
-                        sink.event(stream, &e);
+                        self.sink.cleartext(self.stream, from_client, bytes, frame);
                     }
-                },
-            );
-        }
-        StreamEvent::Gap { dir, len, .. } => {
-            connection.on_gap(dir == Direction::ClientToServer, len);
-        }
-        StreamEvent::Fin { dir, .. } | StreamEvent::Rst { dir, .. } => {
-            connection.on_close(dir == Direction::ClientToServer);
+                    return;
+                }
+                *self.fed += bytes.len() as u64;
+                let (valid, sink, stream) = (&mut *self.valid, &mut *self.sink, self.stream);
+                self.connection.on_data(
+                    from_client,
+                    bytes,
+                    frame,
+                    self.secrets,
+                    self.cache,
+                    &mut |e| {
+                        if !matches!(e, Event::RecordError { .. }) {
+                            *valid = true;
+                        }
+                        if emit {
+                            sink.event(stream, &e);
+                        }
+                    },
+                );
+            }
+            StreamEvent::Gap { dir, len, .. } => {
+                let from_client = dir == Direction::ClientToServer;
+                if emit {
+                    self.sink.gap(self.stream, from_client, len);
+                }
+                if *self.kind != StreamKind::Clear {
+                    self.connection.on_gap(from_client, len);
+                }
+            }
+            StreamEvent::Fin { dir, .. } | StreamEvent::Rst { dir, .. } => {
+                self.connection.on_close(dir == Direction::ClientToServer);
+            }
         }
     }
 }
@@ -235,9 +313,10 @@ fn one_pass(
 ) -> Result<(TlsTracker, RunReport), Error> {
     let mut capture = Capture::open(path)?;
     let mut tracker = TlsTracker::new(cache, only);
-    let report = capture.walk(|rec, _packet, seg| {
-        if let Some(seg) = seg {
-            tracker.segment(&seg, rec.frame, secrets, sink);
+    let report = capture.walk(|view| {
+        sink.frame(view);
+        if let Some(seg) = &view.tcp {
+            tracker.segment(seg, view.record.frame, secrets, sink);
         }
         Ok(())
     })?;
