@@ -109,6 +109,7 @@ impl Ctx {
 }
 
 /// A frame found by a format reader: its bytes are `ctx.buf[range]`.
+#[derive(Clone)]
 pub(crate) struct Meta {
     pub(crate) link_type: LinkType,
     pub(crate) timestamp: Timestamp,
@@ -131,6 +132,8 @@ pub struct CaptureReader {
     inner: Inner,
     ctx: Ctx,
     done: bool,
+    /// The frame last returned, to hand it out again with its secrets.
+    last: Option<Meta>,
 }
 
 impl CaptureReader {
@@ -188,6 +191,7 @@ impl CaptureReader {
             inner,
             ctx,
             done: false,
+            last: None,
         })
     }
 
@@ -239,6 +243,7 @@ impl CaptureReader {
             return Ok(None);
         }
         self.ctx.frames += 1;
+        self.last = Some(meta.clone());
         let data = self.ctx.buf.get(meta.range).unwrap_or(&[]);
         Ok(Some(Packet {
             link_type: meta.link_type,
@@ -247,6 +252,29 @@ impl CaptureReader {
             interface: meta.interface,
             data,
         }))
+    }
+
+    /// Like [`CaptureReader::next_packet`], also returning the decryption secrets met since the
+    /// previous call, which come before this frame in the file and so apply to it.
+    pub fn next_packet_and_secrets(
+        &mut self,
+    ) -> Result<Option<(Packet<'_>, Vec<DecryptionSecrets>)>, Error> {
+        if self.next_packet()?.is_none() {
+            return Ok(None);
+        }
+        let secrets = std::mem::take(&mut self.ctx.secrets);
+        Ok(self.current().map(|p| (p, secrets)))
+    }
+
+    fn current(&self) -> Option<Packet<'_>> {
+        let meta = self.last.as_ref()?;
+        Some(Packet {
+            link_type: meta.link_type,
+            timestamp: meta.timestamp,
+            orig_len: meta.orig_len,
+            interface: meta.interface,
+            data: self.ctx.buf.get(meta.range.clone())?,
+        })
     }
 
     /// Decryption secrets (pcapng DSBs) met so far; each is returned once.

@@ -35,6 +35,8 @@ pub struct FrameView<'r, 'a> {
     pub tcp: Option<TcpSegment<'r>>,
     /// Its UDP payload (the record has ports and `udp_stream`).
     pub udp: Option<&'r [u8]>,
+    /// Decryption Secrets Blocks met in the file since the previous frame.
+    pub new_secrets: &'r [DecryptionSecrets],
 }
 
 /// A TCP segment of a frame, numbered into its stream: what reassembly and TLS take.
@@ -98,7 +100,7 @@ impl Capture {
         F: FnMut(&FrameView<'_, '_>) -> Result<(), Error>,
     {
         loop {
-            let packet = match self.reader.next_packet() {
+            let (packet, secrets) = match self.reader.next_packet_and_secrets() {
                 Ok(Some(p)) => p,
                 Ok(None) => break,
                 Err(source) => {
@@ -108,6 +110,9 @@ impl Capture {
                     })
                 }
             };
+            // Secrets blocks read before this frame apply to it and every later one.
+            let known = self.secrets.len();
+            self.secrets.extend(secrets);
             self.report.frames += 1;
             let number = self.report.frames;
             let first = *self.first_time.get_or_insert(packet.timestamp);
@@ -134,9 +139,8 @@ impl Capture {
                 packet: &packet,
                 tcp: segment,
                 udp,
+                new_secrets: self.secrets.get(known..).unwrap_or(&[]),
             })?;
-            let new = self.reader.take_secrets();
-            self.secrets.extend(new);
         }
         self.finish_report();
         Ok(self.report.clone())
