@@ -80,6 +80,7 @@ pub mod secrets;
 pub mod session;
 pub mod ssl3;
 pub mod suite;
+pub mod tls13;
 pub mod version;
 
 pub use cache::SessionCache;

@@ -199,6 +199,11 @@ impl BulkCipher {
                 | BulkCipher::Aes256Cbc
                 | BulkCipher::Aes128Gcm
                 | BulkCipher::Aes256Gcm
+                | BulkCipher::Aes128Ccm
+                | BulkCipher::Aes256Ccm
+                | BulkCipher::Aes128Ccm8
+                | BulkCipher::Aes256Ccm8
+                | BulkCipher::ChaCha20Poly1305
         )
     }
 }

@@ -10,10 +10,12 @@
 //! - in every case the sequence number (in the MAC or the AEAD's additional data) is unknown; it is searched
 //!   in the window the gap's length allows, and found again by the first record whose MAC or tag verifies.
 
+mod aead;
 mod cbc;
 mod gcm;
 mod stream;
 
+pub use self::aead::AeadCipher;
 pub use self::cbc::CbcCipher;
 pub use self::gcm::GcmCipher;
 pub use self::stream::Rc4Stream;
@@ -27,6 +29,19 @@ use crate::version::ProtocolVersion;
 use std::ops::Range;
 use zeroize::Zeroizing;
 
+/// The per-record nonce of RFC 8446 section 5.3 (and RFC 7905): the sequence number, left-padded to the
+/// IV's length, xor the IV.
+fn xor_nonce(iv: &[u8], seq: u64) -> [u8; 12] {
+    let mut n = [0u8; 12];
+    for (o, i) in n.iter_mut().zip(iv) {
+        *o = *i;
+    }
+    for (o, s) in n[4..].iter_mut().zip(seq.to_be_bytes()) {
+        *o ^= s;
+    }
+    n
+}
+
 /// Sequence numbers to try: the expected one, or after a gap every one in the window (a hint first).
 fn candidates(seq: u64, window: Option<u64>, hint: Option<u64>) -> impl Iterator<Item = u64> {
     let w = window.unwrap_or(0);
@@ -39,7 +54,23 @@ enum Bulk {
     Null,
     Rc4(Rc4Stream),
     Cbc(CbcCipher),
-    Gcm(GcmCipher),
+    Aead(AeadCipher, Nonce),
+}
+
+/// How an AEAD record's nonce and additional data are formed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Nonce {
+    /// TLS 1.2 GCM and CCM (RFC 5288 section 3, RFC 6655 section 3): 4-byte salt + 8-byte explicit nonce
+    /// carried in the record.
+    Explicit,
+    /// TLS 1.2 ChaCha20-Poly1305 (RFC 7905 section 2): 12-byte IV xor the sequence number.
+    XorSeq,
+    /// TLS 1.3 (RFC 8446 section 5.3): IV xor sequence number; the additional data is the record header
+    /// (drafts before 25 used none).
+    Tls13 {
+        /// True when the record header is the additional data.
+        header_aad: bool,
+    },
 }
 
 /// Most sequence numbers tried after a gap.
@@ -81,13 +112,13 @@ impl RecordProtection {
             BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc | BulkCipher::TripleDesEdeCbc => {
                 Bulk::Cbc(CbcCipher::new(suite.cipher, &keys.key)?)
             }
-            BulkCipher::Aes128Gcm | BulkCipher::Aes256Gcm => {
-                Bulk::Gcm(GcmCipher::new(suite.cipher, &keys.key)?)
+            BulkCipher::ChaCha20Poly1305 => {
+                Bulk::Aead(AeadCipher::new(suite.cipher, &keys.key)?, Nonce::XorSeq)
             }
-            _ => return None,
+            _ => Bulk::Aead(AeadCipher::new(suite.cipher, &keys.key)?, Nonce::Explicit),
         };
         let mac = RecordMac::new(suite.mac, &keys.mac_key, ssl3);
-        if mac.is_none() && !matches!(bulk, Bulk::Gcm(_)) {
+        if mac.is_none() && !matches!(bulk, Bulk::Aead(..)) {
             return None;
         }
         Some(Self {
@@ -101,6 +132,80 @@ impl RecordProtection {
             iv_lost: false,
             lost: false,
         })
+    }
+
+    /// TLS 1.3 record protection (RFC 8446 section 5.2) from a traffic key and IV. `header_aad` is false
+    /// for drafts before 25, which authenticated no additional data.
+    pub fn new_tls13(cipher: BulkCipher, key: &[u8], iv: &[u8], header_aad: bool) -> Option<Self> {
+        if iv.len() != 12 {
+            return None;
+        }
+        Some(Self {
+            bulk: Bulk::Aead(AeadCipher::new(cipher, key)?, Nonce::Tls13 { header_aad }),
+            mac: None,
+            etm: false,
+            explicit_iv: false,
+            iv: Zeroizing::new(iv.to_vec()),
+            seq: 0,
+            seq_window: None,
+            iv_lost: false,
+            lost: false,
+        })
+    }
+
+    /// Lets the next record's sequence number be anything in `seq..seq + window` (a capture that starts
+    /// mid-connection, or after a gap); the first record that verifies fixes it.
+    pub fn search_sequence(&mut self, window: u64) {
+        self.seq_window = Some(window.min(MAX_SEQ_TRIES));
+    }
+
+    /// Opens a TLS 1.3 record (`TLSCiphertext` with outer type application_data): decrypts in place, strips
+    /// the zero padding and returns the content's range and the inner content type (RFC 8446 section 5.4).
+    /// With `advance_on_failure` false a failed record leaves the sequence number alone (trial decryption:
+    /// early data the server skipped, or a search for keys).
+    pub fn open_tls13(
+        &mut self,
+        header: [u8; 5],
+        buf: &mut [u8],
+        advance_on_failure: bool,
+    ) -> Result<(Range<usize>, u8), RecordFault> {
+        let (seq0, window) = (self.seq, self.seq_window);
+        let Bulk::Aead(aead, Nonce::Tls13 { header_aad }) = &self.bulk else {
+            return Err(RecordFault::BadLength);
+        };
+        if buf.len() > MAX_CIPHERTEXT || self.iv.len() != 12 {
+            return Err(RecordFault::BadLength);
+        }
+        let n = buf
+            .len()
+            .checked_sub(aead.tag_len())
+            .ok_or(RecordFault::BadLength)?;
+        let (data, tag) = buf.split_at_mut(n);
+        let aad: &[u8] = if *header_aad { &header } else { &[] };
+        let mut found = None;
+        for s in candidates(seq0, window, None) {
+            let nonce = xor_nonce(&self.iv, s);
+            if aead.open(&nonce, aad, data, tag) {
+                found = Some(s);
+                break;
+            }
+        }
+        let Some(s) = found else {
+            if self.seq_window.is_some() {
+                self.seq_window = self.seq_window.map(|w| (w + 1).min(MAX_SEQ_TRIES));
+            } else if advance_on_failure {
+                self.seq = self.seq.wrapping_add(1);
+            }
+            return Err(RecordFault::BadTag);
+        };
+        self.seq = s.wrapping_add(1);
+        self.seq_window = None;
+        // TLSInnerPlaintext: content | ContentType type | zeros.
+        let end = data
+            .iter()
+            .rposition(|&b| b != 0)
+            .ok_or(RecordFault::BadPadding)?;
+        Ok((0..end, data[end]))
     }
 
     /// True for ciphers whose state runs across records (RC4) or CBC with implicit IV.
@@ -201,12 +306,39 @@ impl RecordProtection {
                     .ok_or(RecordFault::BadMac)?;
                 Ok((0..n, seq))
             }
-            Bulk::Gcm(gcm) => {
-                // explicit nonce (8) | ciphertext | tag (16)
-                if buf.len() < 24 || self.iv.len() != 4 {
+            Bulk::Aead(aead, Nonce::Tls13 { .. }) => {
+                let _ = aead;
+                Err(RecordFault::BadLength)
+            }
+            Bulk::Aead(aead, Nonce::XorSeq) => {
+                // ciphertext | tag (16)
+                let plain_len = buf
+                    .len()
+                    .checked_sub(aead.tag_len())
+                    .ok_or(RecordFault::BadLength)?;
+                if self.iv.len() != 12 {
                     return Err(RecordFault::BadLength);
                 }
-                let plain_len = buf.len() - 24;
+                let (data, tag) = buf.split_at_mut(plain_len);
+                let mut aad = [0u8; 13];
+                aad[8] = content_type;
+                aad[9..11].copy_from_slice(&version.to_be_bytes());
+                aad[11..13].copy_from_slice(&(plain_len as u16).to_be_bytes());
+                for s in candidates(seq0, window, None) {
+                    aad[..8].copy_from_slice(&s.to_be_bytes());
+                    if aead.open(&xor_nonce(&self.iv, s), &aad, data, tag) {
+                        return Ok((0..plain_len, s));
+                    }
+                }
+                Err(RecordFault::BadTag)
+            }
+            Bulk::Aead(gcm, Nonce::Explicit) => {
+                // explicit nonce (8) | ciphertext | tag (16, or 8 for CCM-8)
+                let overhead = 8 + gcm.tag_len();
+                if buf.len() < overhead || self.iv.len() != 4 {
+                    return Err(RecordFault::BadLength);
+                }
+                let plain_len = buf.len() - overhead;
                 let mut nonce = [0u8; 12];
                 nonce[..4].copy_from_slice(&self.iv);
                 nonce[4..].copy_from_slice(&buf[..8]);
