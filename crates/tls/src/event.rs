@@ -102,6 +102,8 @@ pub enum Resumption {
     SessionId,
     /// Abbreviated handshake resuming a session ticket (RFC 5077).
     Ticket,
+    /// TLS 1.3 handshake with a pre-shared key (RFC 8446 section 2.2: resumption, or an external PSK).
+    Psk,
 }
 
 /// Why a session's records stay encrypted, each with an actionable message ([`Undecrypted::message`]).
@@ -237,6 +239,16 @@ pub struct SessionSummary {
     pub records_failed: u64,
     /// Why it is not decrypted (None when it is).
     pub reason: Option<Undecrypted>,
+    /// Which secret decrypted it, for people: `key log keys.txt line 3`, `DSB #1 in the capture line 2`,
+    /// `RSA private key`, `session cache (resumed)`. None when no keys were found.
+    pub secret_source: Option<String>,
+    /// TLS 1.3: the server sent a HelloRetryRequest (RFC 8446 section 4.1.4).
+    pub hello_retry: bool,
+    /// TLS 1.3: the client offered 0-RTT early data (RFC 8446 section 4.2.10).
+    pub early_data_offered: bool,
+    /// TLS 1.3 0-RTT records that could not be decrypted (no `CLIENT_EARLY_TRAFFIC_SECRET`, or data the
+    /// server rejected); skipped, as the server skips them.
+    pub early_records_skipped: u64,
 }
 
 impl SessionSummary {
@@ -263,6 +275,10 @@ impl SessionSummary {
             records_decrypted: 0,
             records_failed: 0,
             reason: None,
+            secret_source: None,
+            hello_retry: false,
+            early_data_offered: false,
+            early_records_skipped: 0,
         }
     }
 
@@ -295,6 +311,7 @@ impl fmt::Display for Resumption {
             Resumption::None => "full",
             Resumption::SessionId => "session_id",
             Resumption::Ticket => "ticket",
+            Resumption::Psk => "psk",
         })
     }
 }

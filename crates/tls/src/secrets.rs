@@ -47,6 +47,31 @@ pub trait SecretProvider {
         let _ = (client_random, label);
         None
     }
+
+    /// Where the secret a lookup above returned came from, for people (`key log keys.txt line 3`, `DSB #1
+    /// in the capture line 2`). The tracker reports it in [`crate::SessionSummary::secret_source`]; RSA
+    /// private keys need not implement it (the tracker says `RSA private key`).
+    fn secret_source(&self, query: SecretQuery<'_>) -> Option<String> {
+        let _ = query;
+        None
+    }
+
+    /// Every client random this provider holds TLS 1.3 secrets for: tried against the records of a
+    /// connection whose handshake was not captured (see the crate doc).
+    fn client_randoms(&self) -> Vec<[u8; 32]> {
+        Vec::new()
+    }
+}
+
+/// One lookup of [`SecretProvider`], to ask for its source.
+#[derive(Debug, Clone, Copy)]
+pub enum SecretQuery<'a> {
+    /// [`SecretProvider::master_secret`].
+    MasterSecret(&'a [u8; 32]),
+    /// [`SecretProvider::premaster_by_encrypted`].
+    PremasterByEncrypted(&'a [u8]),
+    /// [`SecretProvider::tls13_secret`] with its NSS label.
+    Tls13(&'a [u8; 32], &'a str),
 }
 
 /// Which key-derivation construction a session uses.

@@ -14,9 +14,25 @@ use crate::handshake::{
     NewSessionTicket, ServerHello,
 };
 use crate::record::{ContentType, Deframer, Next, RecordHeader};
-use crate::secrets::{Kdf, MasterSecret, PreMasterSecret, SecretProvider};
-use crate::suite::{CipherSuite, KeyExchange};
+use crate::secrets::{Kdf, MasterSecret, PreMasterSecret, SecretProvider, SecretQuery};
+use crate::suite::{BulkCipher, CipherSuite, KeyExchange, PrfHash};
+use crate::tls13::{
+    hash_len, ApplicationTrafficSecret, EarlyTrafficSecret, HandshakeTrafficSecret, Tls13Variant,
+};
 use crate::version::ProtocolVersion;
+use std::ops::Range;
+use zeroize::Zeroizing;
+
+/// `ServerHello.random` of a HelloRetryRequest: SHA-256("HelloRetryRequest") (RFC 8446 section 4.1.3).
+const HELLO_RETRY_RANDOM: [u8; 32] = [
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+];
+
+/// Sequence numbers tried when searching keys for a capture that starts after the handshake.
+const RECOVERY_SEQ_WINDOW: u64 = 256;
+/// Records per direction tried for that search before giving up.
+const RECOVERY_RECORDS: u8 = 4;
 
 /// Most handshake bytes kept for the transcript hash (RFC 7627 needs it up to the ClientKeyExchange).
 const MAX_TRANSCRIPT: usize = 1 << 20;
@@ -47,6 +63,91 @@ enum ReadState {
     Protected(Box<RecordProtection>, usize),
     /// Records are protected by keys we do not have.
     Opaque,
+    /// TLS 1.3: every encrypted record is `application_data` on the outside.
+    Tls13(Box<Tls13Read>),
+}
+
+/// Keys of one TLS 1.3 stage of one direction.
+struct Keys13 {
+    prot: Box<RecordProtection>,
+    /// The application traffic secret these keys come from (for KeyUpdate); None for earlier stages.
+    app: Option<ApplicationTrafficSecret>,
+    variant: Tls13Variant,
+    cipher: BulkCipher,
+}
+
+/// TLS 1.3 read state of one direction.
+struct Tls13Read {
+    session: usize,
+    /// Keys of the current stage; None when the key log lacks them (records stay opaque).
+    cur: Option<Keys13>,
+    /// Keys of the next stage, tried first on each record while the switch point is unknown: the client's
+    /// handshake keys while 0-RTT data may still come, or application keys when the handshake keys are
+    /// missing.
+    next: Option<Keys13>,
+    /// True while records that fail are 0-RTT data we cannot read (skipped, as the server may skip them).
+    early: bool,
+    /// The early secret when the early keys' cipher is not known yet (0-RTT before the ServerHello).
+    early_search: Option<(Zeroizing<Vec<u8>>, Tls13Variant)>,
+}
+
+impl Tls13Read {
+    fn new(session: usize) -> Self {
+        Self {
+            session,
+            cur: None,
+            next: None,
+            early: false,
+            early_search: None,
+        }
+    }
+}
+
+/// The TLS 1.3 ciphers a traffic secret of this length may key (RFC 8446 appendix B.4).
+fn tls13_ciphers(secret_len: usize) -> &'static [(BulkCipher, PrfHash, u16)] {
+    match secret_len {
+        32 => &[
+            (BulkCipher::Aes128Gcm, PrfHash::Sha256, 0x1301),
+            (BulkCipher::ChaCha20Poly1305, PrfHash::Sha256, 0x1303),
+            (BulkCipher::Aes128Ccm, PrfHash::Sha256, 0x1304),
+            (BulkCipher::Aes128Ccm8, PrfHash::Sha256, 0x1305),
+        ],
+        48 => &[(BulkCipher::Aes256Gcm, PrfHash::Sha384, 0x1302)],
+        _ => &[],
+    }
+}
+
+/// The TLS 1.3 cipher and hash of a suite number.
+fn tls13_suite(id: u16) -> Option<(BulkCipher, PrfHash)> {
+    let s = CipherSuite::lookup(id)?;
+    (s.kx == KeyExchange::Tls13).then_some((s.cipher, s.prf))
+}
+
+/// Tries `make(cipher, hash)` keys for each cipher a secret of `secret_len` bytes may key, at sequence
+/// numbers `0..window`, on one record; returns the keys that open it (positioned after it), the suite
+/// number, the plaintext range and the inner content type.
+fn search_record<F>(
+    secret_len: usize,
+    header: [u8; 5],
+    buf: &mut [u8],
+    window: u64,
+    make: F,
+) -> Option<(Keys13, u16, Range<usize>, u8)>
+where
+    F: Fn(BulkCipher, PrfHash) -> Option<Keys13>,
+{
+    for &(cipher, hash, id) in tls13_ciphers(secret_len) {
+        let Some(mut k) = make(cipher, hash) else {
+            continue;
+        };
+        if window > 0 {
+            k.prot.search_sequence(window);
+        }
+        if let Ok((r, inner)) = k.prot.open_tls13(header, buf, false) {
+            return Some((k, id, r, inner));
+        }
+    }
+    None
 }
 
 struct Direction {
@@ -89,6 +190,10 @@ struct Handshake {
     keys_tried: bool,
     tickets: Vec<Vec<u8>>,
     finished: [bool; 2],
+    /// TLS 1.3: application keys per side (client, server), installed at each side's Finished.
+    app13: [Option<Keys13>; 2],
+    /// The client's TLS 1.3 version guess before the ServerHello (for 0-RTT keys).
+    client_tls13: Option<ProtocolVersion>,
 }
 
 impl Handshake {
@@ -113,6 +218,8 @@ impl Handshake {
             keys_tried: false,
             tickets: Vec::new(),
             finished: [false; 2],
+            app13: [None, None],
+            client_tls13: None,
         }
     }
 
@@ -127,6 +234,59 @@ impl Handshake {
     fn kdf(&self) -> Option<Kdf> {
         let suite = CipherSuite::lookup(self.suite_id?)?;
         Some(Kdf::for_version(self.version, suite.prf))
+    }
+}
+
+/// What became of one TLS 1.3 record.
+enum Open13 {
+    /// Decrypted: the content's range and the inner content type.
+    Plain(Range<usize>, u8),
+    /// 0-RTT data that cannot be read; skipped.
+    Skipped,
+    /// The tag did not verify.
+    Failed(RecordFault),
+    /// No keys for this stage.
+    NoKeys,
+}
+
+/// Opens one TLS 1.3 record with a direction's state: the next stage's keys first while the switch point
+/// is unknown, then the current keys.
+fn open13(t: &mut Tls13Read, header: [u8; 5], buf: &mut [u8]) -> Open13 {
+    if let Some(n) = &mut t.next {
+        if let Ok((r, inner)) = n.prot.open_tls13(header, buf, false) {
+            t.cur = t.next.take();
+            t.early = false;
+            t.early_search = None;
+            return Open13::Plain(r, inner);
+        }
+    }
+    if t.cur.is_none() {
+        if let Some((secret, v)) = &t.early_search {
+            let v = *v;
+            let found = search_record(secret.len(), header, buf, 0, |cipher, hash| {
+                let p = EarlyTrafficSecret::new(hash, secret)?.protection(cipher, v)?;
+                Some(Keys13 {
+                    prot: Box::new(p),
+                    app: None,
+                    variant: v,
+                    cipher,
+                })
+            });
+            if let Some((k, _, r, inner)) = found {
+                t.cur = Some(k);
+                t.early_search = None;
+                return Open13::Plain(r, inner);
+            }
+        }
+    }
+    match &mut t.cur {
+        Some(k) => match k.prot.open_tls13(header, buf, !t.early) {
+            Ok((r, inner)) => Open13::Plain(r, inner),
+            Err(_) if t.early => Open13::Skipped,
+            Err(e) => Open13::Failed(e),
+        },
+        None if t.early => Open13::Skipped,
+        None => Open13::NoKeys,
     }
 }
 
@@ -150,6 +310,8 @@ pub struct Connection {
     first_decrypted: Option<Side>,
     /// The facade's guess of the roles (used until a hello decides).
     client_hint: Option<bool>,
+    /// Key searches left per direction for a capture that starts after a TLS 1.3 handshake.
+    recovery_tries: [u8; 2],
 }
 
 fn dir_index(from_initiator: bool) -> usize {
@@ -173,6 +335,7 @@ impl Connection {
             scratch: Vec::with_capacity(1 << 14),
             first_decrypted: None,
             client_hint: None,
+            recovery_tries: [RECOVERY_RECORDS; 2],
         }
     }
 
@@ -322,7 +485,7 @@ impl Connection {
             }
             let msg = std::mem::take(&mut self.scratch);
             if let Ok(ch) = ClientHello::parse_sslv2(&msg) {
-                self.on_client_hello(&ch, frame, sink);
+                self.on_client_hello(&ch, frame, secrets, sink);
                 if let Some(hs) = &mut self.hs {
                     hs.add_transcript(&msg);
                 }
@@ -336,13 +499,74 @@ impl Connection {
             self.scratch = msg;
             return;
         }
-        let side = self.side_of(d);
-        let ct = header.content_type;
+        let mut side = self.side_of(d);
+        let mut ct = header.content_type;
+        let len = header.length.to_be_bytes();
+        let ver = header.version.0.to_be_bytes();
+        let header_bytes = [ct.0, ver[0], ver[1], len[0], len[1]];
         // Decrypt in place when this direction is protected.
         let mut range = 0..self.scratch.len();
         let mut session_of_record = None;
         match &mut self.dirs[d].read {
-            ReadState::Plain => {}
+            ReadState::Plain => {
+                if ct == ContentType::APPLICATION_DATA
+                    && self.hs.is_none()
+                    && self.recovery_tries[d] > 0
+                {
+                    if let Some((r, inner, s)) = self.recover_tls13(d, header_bytes, frame, secrets)
+                    {
+                        side = self.side_of(d);
+                        range = r;
+                        ct = ContentType(inner);
+                        session_of_record = Some(s);
+                        self.first_decrypted.get_or_insert(side);
+                        if let Some(sum) = self.sessions.get_mut(s) {
+                            sum.records_decrypted += 1;
+                        }
+                    }
+                }
+            }
+            ReadState::Tls13(t) if ct == ContentType::APPLICATION_DATA => {
+                let session = t.session;
+                match open13(t, header_bytes, &mut self.scratch) {
+                    Open13::Plain(r, inner) => {
+                        range = r;
+                        ct = ContentType(inner);
+                        session_of_record = Some(session);
+                        self.first_decrypted.get_or_insert(side);
+                        if let Some(sum) = self.sessions.get_mut(session) {
+                            sum.records_decrypted += 1;
+                        }
+                    }
+                    outcome => {
+                        if let Some(sum) = self.sessions.get_mut(session) {
+                            match outcome {
+                                Open13::Skipped => sum.early_records_skipped += 1,
+                                Open13::Failed(_) => sum.records_failed += 1,
+                                _ => {}
+                            }
+                        }
+                        sink(match outcome {
+                            Open13::Failed(reason) => Event::RecordError {
+                                side,
+                                frame,
+                                reason,
+                            },
+                            _ => Event::Opaque {
+                                side,
+                                frame,
+                                content_type: ct.0,
+                                len: self.scratch.len(),
+                            },
+                        });
+                        self.dirs[d].joiner.clear();
+                        return;
+                    }
+                }
+            }
+            // TLS 1.3 records other than application_data are in the clear (middlebox-compatibility
+            // ChangeCipherSpec, alerts before keys).
+            ReadState::Tls13(_) => {}
             ReadState::Opaque => {
                 let s = self.orphan_session(frame);
                 let _ = s;
@@ -393,7 +617,16 @@ impl Connection {
         match ct {
             ContentType::CHANGE_CIPHER_SPEC => {
                 sink(Event::ChangeCipherSpec { side, frame });
-                self.on_change_cipher_spec(d, frame, secrets, cache);
+                // TLS 1.3 middlebox compatibility (RFC 8446 appendix D.4): a ChangeCipherSpec that changes
+                // nothing. Before the ServerHello only a TLS 1.3 client sends one.
+                let compat = matches!(self.dirs[d].read, ReadState::Tls13(_))
+                    || self
+                        .hs
+                        .as_ref()
+                        .is_some_and(|h| h.version.is_tls13() || h.state == HsState::ClientHello);
+                if !compat {
+                    self.on_change_cipher_spec(d, frame, secrets, cache);
+                }
             }
             ContentType::ALERT => {
                 let a = self.scratch.get(range).unwrap_or(&[]);
@@ -450,6 +683,227 @@ impl Connection {
         }
     }
 
+    /// A capture that starts after a TLS 1.3 handshake: tries every key-log entry's
+    /// `CLIENT_TRAFFIC_SECRET_0` and `SERVER_TRAFFIC_SECRET_0` with every TLS 1.3 cipher its length allows,
+    /// at sequence numbers `0..RECOVERY_SEQ_WINDOW`, on this record (see the crate doc). On success both
+    /// directions get keys (the peer's sequence number is searched on its first record).
+    fn recover_tls13(
+        &mut self,
+        d: usize,
+        header: [u8; 5],
+        frame: u64,
+        secrets: &dyn SecretProvider,
+    ) -> Option<(Range<usize>, u8, usize)> {
+        self.recovery_tries[d] = self.recovery_tries[d].saturating_sub(1);
+        let v = Tls13Variant::for_version(ProtocolVersion::TLS1_3);
+        let app_keys = |secret: &[u8], cipher: BulkCipher, hash: PrfHash| {
+            let app = ApplicationTrafficSecret::new(hash, secret)?;
+            let p = app.protection(cipher, v)?;
+            Some(Keys13 {
+                prot: Box::new(p),
+                app: Some(app),
+                variant: v,
+                cipher,
+            })
+        };
+        const LABELS: [(&str, bool); 2] = [
+            ("CLIENT_TRAFFIC_SECRET_0", true),
+            ("SERVER_TRAFFIC_SECRET_0", false),
+        ];
+        for cr in secrets.client_randoms() {
+            for (label, is_client) in LABELS {
+                let Some(secret) = secrets.tls13_secret(&cr, label) else {
+                    continue;
+                };
+                let found = search_record(
+                    secret.len(),
+                    header,
+                    &mut self.scratch,
+                    RECOVERY_SEQ_WINDOW,
+                    |c, h| app_keys(&secret, c, h),
+                );
+                let Some((keys, suite_id, range, inner)) = found else {
+                    continue;
+                };
+                if self.client_is_initiator.is_none() {
+                    self.client_is_initiator = Some((d == 0) == is_client);
+                }
+                let initiator = self.client_is_initiator();
+                let idx = self.orphan_session(frame);
+                if let Some(s) = self.sessions.get_mut(idx) {
+                    s.client_is_initiator = initiator;
+                    s.version = Some(ProtocolVersion::TLS1_3);
+                    s.cipher_suite = Some(suite_id);
+                    s.cipher_suite_name = CipherSuite::lookup(suite_id).map(|c| c.name);
+                    s.client_random = Some(cr);
+                    s.keys = true;
+                    s.reason = None;
+                    s.secret_source = secrets
+                        .secret_source(SecretQuery::Tls13(&cr, label))
+                        .or_else(|| Some("key log".into()));
+                }
+                let (peer_label, _) = LABELS[usize::from(is_client)];
+                let other = 1 - d;
+                if matches!(self.dirs[other].read, ReadState::Plain) {
+                    let peer = secrets.tls13_secret(&cr, peer_label).and_then(|p| {
+                        let (c, h) = tls13_suite(suite_id)?;
+                        app_keys(&p, c, h)
+                    });
+                    if let Some(mut k) = peer {
+                        k.prot.search_sequence(RECOVERY_SEQ_WINDOW);
+                        let mut t = Tls13Read::new(idx);
+                        t.cur = Some(k);
+                        self.dirs[other].read = ReadState::Tls13(Box::new(t));
+                    }
+                }
+                let mut t = Tls13Read::new(idx);
+                t.cur = Some(keys);
+                self.dirs[d].read = ReadState::Tls13(Box::new(t));
+                return Some((range, inner, idx));
+            }
+        }
+        None
+    }
+
+    /// TLS 1.3 ServerHello: looks up the handshake and application traffic secrets and arms both
+    /// directions (the server's next records, the client's after its 0-RTT data if any).
+    fn start_tls13(&mut self, secrets: &dyn SecretProvider) {
+        let client_dir = self.dir_of(Side::Client);
+        let Some(hs) = &mut self.hs else { return };
+        let Some(summary) = self.sessions.get_mut(hs.session) else {
+            return;
+        };
+        let Some((cipher, hash)) = hs.suite_id.and_then(tls13_suite) else {
+            summary.reason = Some(Undecrypted::UnsupportedSuite {
+                id: hs.suite_id.unwrap_or(0),
+                name: hs
+                    .suite_id
+                    .and_then(CipherSuite::lookup)
+                    .map_or("unknown", |c| c.name),
+            });
+            return;
+        };
+        let v = Tls13Variant::for_version(hs.version);
+        let cr = hs.client_random;
+        let get = |label: &str| {
+            secrets
+                .tls13_secret(&cr, label)
+                .filter(|s| s.len() == hash_len(hash))
+        };
+        let hs_keys = |label: &str| {
+            let p = HandshakeTrafficSecret::new(hash, &get(label)?)?.protection(cipher, v)?;
+            Some(Keys13 {
+                prot: Box::new(p),
+                app: None,
+                variant: v,
+                cipher,
+            })
+        };
+        let app_keys = |label: &str| {
+            let app = ApplicationTrafficSecret::new(hash, &get(label)?)?;
+            let p = app.protection(cipher, v)?;
+            Some(Keys13 {
+                prot: Box::new(p),
+                app: Some(app),
+                variant: v,
+                cipher,
+            })
+        };
+        let labels = [
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            "CLIENT_TRAFFIC_SECRET_0",
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            "SERVER_TRAFFIC_SECRET_0",
+        ];
+        let found = labels.iter().find(|l| get(l).is_some());
+        let Some(first) = found else {
+            summary.reason = Some(Undecrypted::Tls13);
+            return;
+        };
+        summary.keys = true;
+        summary.reason = None;
+        summary.secret_source = secrets
+            .secret_source(SecretQuery::Tls13(&cr, first))
+            .or_else(|| Some("key log".into()));
+        hs.app13 = [
+            app_keys("CLIENT_TRAFFIC_SECRET_0"),
+            app_keys("SERVER_TRAFFIC_SECRET_0"),
+        ];
+        let idx = hs.session;
+        // Server: handshake keys now; if missing, its application keys are tried on each record.
+        let mut st = Tls13Read::new(idx);
+        st.cur = hs_keys("SERVER_HANDSHAKE_TRAFFIC_SECRET");
+        if st.cur.is_none() {
+            st.next = app_keys("SERVER_TRAFFIC_SECRET_0");
+        }
+        self.dirs[1 - client_dir].read = ReadState::Tls13(Box::new(st));
+        // Client: after its 0-RTT data (if any) come its handshake records.
+        let c_hs = hs_keys("CLIENT_HANDSHAKE_TRAFFIC_SECRET");
+        let c_next = if c_hs.is_some() {
+            c_hs
+        } else {
+            app_keys("CLIENT_TRAFFIC_SECRET_0")
+        };
+        match &mut self.dirs[client_dir].read {
+            ReadState::Tls13(t) if t.early => {
+                t.session = idx;
+                t.next = c_next;
+            }
+            read => {
+                let mut ct = Tls13Read::new(idx);
+                if hs_keys("CLIENT_HANDSHAKE_TRAFFIC_SECRET").is_some() {
+                    ct.cur = c_next;
+                } else {
+                    ct.next = c_next;
+                }
+                *read = ReadState::Tls13(Box::new(ct));
+            }
+        }
+    }
+
+    /// TLS 1.3 Finished, KeyUpdate or EndOfEarlyData from `side`: the sender's next records use new keys.
+    fn tls13_switch(&mut self, side: Side, typ: HandshakeType) {
+        let d = self.dir_of(side);
+        let i = usize::from(side == Side::Server);
+        let app = if typ == HandshakeType::FINISHED {
+            self.hs.as_mut().and_then(|h| h.app13.get_mut(i)?.take())
+        } else {
+            None
+        };
+        let ReadState::Tls13(t) = &mut self.dirs[d].read else {
+            return;
+        };
+        match typ {
+            HandshakeType::FINISHED => {
+                t.cur = app;
+                t.next = None;
+                t.early = false;
+            }
+            HandshakeType::END_OF_EARLY_DATA => {
+                if t.next.is_some() {
+                    t.cur = t.next.take();
+                }
+                t.early = false;
+            }
+            HandshakeType::KEY_UPDATE => {
+                if let Some(k) = &mut t.cur {
+                    let next = k.app.as_ref().and_then(|a| a.next(k.variant));
+                    let prot = next
+                        .as_ref()
+                        .and_then(|n| n.protection(k.cipher, k.variant));
+                    match (next, prot) {
+                        (Some(n), Some(p)) => {
+                            k.app = Some(n);
+                            *k.prot = p;
+                        }
+                        _ => t.cur = None,
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn on_change_cipher_spec(
         &mut self,
         d: usize,
@@ -470,6 +924,7 @@ impl Connection {
         &mut self,
         ch: &ClientHello<'_>,
         frame: u64,
+        secrets: &dyn SecretProvider,
         sink: &mut dyn FnMut(Event<'_>),
     ) {
         let renegotiation = self
@@ -496,9 +951,40 @@ impl Connection {
             self.sessions.len() - 1
         };
         let mut hs = Handshake::new(idx, ch.random);
+        // The first TLS 1.3 version the client offers (supported_versions: u8 length, u16 list).
+        hs.client_tls13 = ch
+            .extension(ExtensionType::SUPPORTED_VERSIONS)
+            .and_then(|d| d.get(1..))
+            .and_then(|l| {
+                l.chunks_exact(2)
+                    .map(|b| ProtocolVersion(u16::from_be_bytes([b[0], b[1]])))
+                    .find(|v| v.is_tls13())
+            });
         hs.offered_session_id = ch.session_id.to_vec();
         hs.offered_ticket = ch.session_ticket().map(<[u8]>::to_vec);
         hs.version = ch.client_version;
+        let early = ch.extension(ExtensionType::EARLY_DATA).is_some();
+        let client_dir = self.dir_of(Side::Client);
+        if let Some(s) = self.sessions.get_mut(idx) {
+            s.early_data_offered = early;
+            if replace {
+                // After a HelloRetryRequest the second ClientHello replaces the first.
+                s.hello_retry = self.hs.as_ref().is_some_and(|h| h.version.is_tls13());
+            }
+        }
+        let read = &mut self.dirs[client_dir].read;
+        if early {
+            // 0-RTT records follow under the early traffic secret; their cipher is found by trial.
+            let mut t = Tls13Read::new(idx);
+            t.early = true;
+            let v = Tls13Variant::for_version(hs.client_tls13.unwrap_or(ProtocolVersion::TLS1_3));
+            t.early_search = secrets
+                .tls13_secret(&ch.random, "CLIENT_EARLY_TRAFFIC_SECRET")
+                .map(|s| (s, v));
+            *read = ReadState::Tls13(Box::new(t));
+        } else if matches!(read, ReadState::Tls13(t) if t.early) {
+            *read = ReadState::Plain;
+        }
         self.hs = Some(hs);
         sink(Event::Handshake {
             side: Side::Client,
@@ -535,7 +1021,7 @@ impl Connection {
         match (state, m.typ, side) {
             (_, HandshakeType::CLIENT_HELLO, Side::Client) => match ClientHello::parse(m.body) {
                 Ok(ch) => {
-                    self.on_client_hello(&ch, frame, sink);
+                    self.on_client_hello(&ch, frame, secrets, sink);
                     if let Some(hs) = &mut self.hs {
                         hs.add_transcript(m.raw);
                     }
@@ -545,7 +1031,7 @@ impl Connection {
             },
             (HsState::ClientHello, HandshakeType::SERVER_HELLO, Side::Server) => {
                 match ServerHello::parse(m.body) {
-                    Ok(sh) => self.on_server_hello(&sh),
+                    Ok(sh) => self.on_server_hello(&sh, secrets),
                     Err(_) => sink(malformed("ServerHello")),
                 }
             }
@@ -612,11 +1098,18 @@ impl Connection {
                     }
                 }
             }
+            (_, HandshakeType::KEY_UPDATE, _)
+            | (_, HandshakeType::END_OF_EARLY_DATA, Side::Client) => {
+                self.tls13_switch(side, m.typ);
+            }
             (
                 HsState::KeyExchange | HsState::ServerHello | HsState::Finishing,
                 HandshakeType::FINISHED,
                 _,
             ) => {
+                if self.hs.as_ref().is_some_and(|h| h.version.is_tls13()) {
+                    self.tls13_switch(side, m.typ);
+                }
                 if let Some(hs) = &mut self.hs {
                     let i = usize::from(side == Side::Server);
                     hs.finished[i] = true;
@@ -645,8 +1138,16 @@ impl Connection {
         });
     }
 
-    fn on_server_hello(&mut self, sh: &ServerHello<'_>) {
+    fn on_server_hello(&mut self, sh: &ServerHello<'_>, secrets: &dyn SecretProvider) {
         let Some(hs) = &mut self.hs else { return };
+        if sh.random == HELLO_RETRY_RANDOM {
+            // HelloRetryRequest: a second ClientHello follows (same client random).
+            hs.version = sh.version();
+            if let Some(s) = self.sessions.get_mut(hs.session) {
+                s.hello_retry = true;
+            }
+            return;
+        }
         hs.state = HsState::ServerHello;
         hs.server_random = Some(sh.random);
         hs.suite_id = Some(sh.cipher_suite);
@@ -673,6 +1174,10 @@ impl Connection {
         }
         if hs.version.is_tls13() {
             s.reason = Some(Undecrypted::Tls13);
+            if sh.has(ExtensionType::PRE_SHARED_KEY) {
+                s.resumed = Resumption::Psk;
+            }
+            self.start_tls13(secrets);
         }
     }
 
@@ -714,12 +1219,19 @@ impl Connection {
         if abbreviated && summary.resumed == Resumption::None {
             summary.resumed = Resumption::Ticket;
         }
+        let mut source = None;
         let master = if let Some(ms) = secrets
             .master_secret(&hs.client_random)
             .and_then(|b| MasterSecret::from_bytes(&b))
         {
+            source = Some(
+                secrets
+                    .secret_source(SecretQuery::MasterSecret(&hs.client_random))
+                    .unwrap_or_else(|| "key log".into()),
+            );
             Ok(ms)
         } else if abbreviated {
+            source = Some("session cache (resumed)".into());
             let by_ticket = hs
                 .offered_ticket
                 .as_deref()
@@ -737,18 +1249,26 @@ impl Connection {
                 Err(Undecrypted::EphemeralKeyExchange(suite.kx))
             } else {
                 let prefix = epms.get(..8).unwrap_or(epms);
+                source = Some(
+                    secrets
+                        .secret_source(SecretQuery::PremasterByEncrypted(prefix))
+                        .unwrap_or_else(|| "key log (RSA line)".into()),
+                );
                 let pms = match secrets.premaster_by_encrypted(prefix) {
                     Some(p) => Ok(p),
-                    None => secrets
-                        .rsa_premaster(hs.certificate.as_deref(), epms)
-                        .map_err(|e| match e {
-                            SecretError::NoKeys => Undecrypted::NoKeys,
-                            SecretError::NoKeyForCertificate | SecretError::NoCertificate => {
-                                Undecrypted::NoKeyForCertificate
-                            }
-                            SecretError::DecryptFailed => Undecrypted::PremasterDecryptFailed,
-                            SecretError::KeyUnusable(s) => Undecrypted::KeyUnusable(s),
-                        }),
+                    None => {
+                        source = Some("RSA private key".into());
+                        secrets
+                            .rsa_premaster(hs.certificate.as_deref(), epms)
+                            .map_err(|e| match e {
+                                SecretError::NoKeys => Undecrypted::NoKeys,
+                                SecretError::NoKeyForCertificate | SecretError::NoCertificate => {
+                                    Undecrypted::NoKeyForCertificate
+                                }
+                                SecretError::DecryptFailed => Undecrypted::PremasterDecryptFailed,
+                                SecretError::KeyUnusable(s) => Undecrypted::KeyUnusable(s),
+                            })
+                    }
                 };
                 pms.map(|p| {
                     let pms = PreMasterSecret::new(p);
@@ -823,6 +1343,7 @@ impl Connection {
         };
         summary.keys = true;
         summary.reason = None;
+        summary.secret_source = source;
         let idx = hs.session;
         self.dirs[client_dir].pending = Some((Box::new(cp), idx));
         self.dirs[1 - client_dir].pending = Some((Box::new(sp), idx));

@@ -28,9 +28,12 @@ impl<'a> ServerHello<'a> {
         let server_version = ProtocolVersion(r.u16_be()?);
         let mut random = [0u8; 32];
         random.copy_from_slice(r.take(32)?);
-        let session_id = r.vec_u8()?;
+        // TLS 1.3 drafts before 22 put the draft version here and had no session ID echo and no
+        // compression method.
+        let draft = Self::is_draft_layout(server_version);
+        let session_id = if draft { &[][..] } else { r.vec_u8()? };
         let cipher_suite = r.u16_be()?;
-        let compression_method = r.u8()?;
+        let compression_method = if draft { 0 } else { r.u8()? };
         let extensions = if r.is_empty() {
             None
         } else {
@@ -44,6 +47,12 @@ impl<'a> ServerHello<'a> {
             compression_method,
             extensions,
         })
+    }
+
+    /// True for a TLS 1.3 draft ServerHello before draft 22 (`version`, `random`, `cipher_suite`,
+    /// `extensions`).
+    fn is_draft_layout(v: ProtocolVersion) -> bool {
+        v.0 & 0xff00 == 0x7f00 && v.0 & 0xff < 22
     }
 
     /// Iterates the extensions.
@@ -81,10 +90,15 @@ impl<'a> ServerHello<'a> {
         let mut v = Vec::new();
         v.extend_from_slice(&self.server_version.0.to_be_bytes());
         v.extend_from_slice(&self.random);
-        v.push(self.session_id.len() as u8);
-        v.extend_from_slice(self.session_id);
+        let draft = Self::is_draft_layout(self.server_version);
+        if !draft {
+            v.push(self.session_id.len() as u8);
+            v.extend_from_slice(self.session_id);
+        }
         v.extend_from_slice(&self.cipher_suite.to_be_bytes());
-        v.push(self.compression_method);
+        if !draft {
+            v.push(self.compression_method);
+        }
         if let Some(e) = self.extensions {
             v.extend_from_slice(&(e.len() as u16).to_be_bytes());
             v.extend_from_slice(e);
