@@ -1174,9 +1174,12 @@ impl Connection {
         }
         if hs.version.is_tls13() {
             s.reason = Some(Undecrypted::Tls13);
-            if sh.has(ExtensionType::PRE_SHARED_KEY) {
-                s.resumed = Resumption::Psk;
-            }
+            // The session ID echo is only middlebox compatibility in TLS 1.3 (RFC 8446 appendix D.4).
+            s.resumed = if sh.has(ExtensionType::PRE_SHARED_KEY) {
+                Resumption::Psk
+            } else {
+                Resumption::None
+            };
             self.start_tls13(secrets);
         }
     }
