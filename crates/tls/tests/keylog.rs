@@ -419,3 +419,154 @@ fn snet_cases() {
         tshark_case(cap, keys);
     }
 }
+
+/// The key-log texts of a pcapng's Decryption Secrets Blocks (pcapng spec, block type 0x0000000A,
+/// secrets type 0x544c534b "TLSK"), little-endian files only (enough for the corpus).
+fn dsb_texts(pcapng: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    let u32_at = |p: usize| -> Option<u32> {
+        Some(u32::from_le_bytes(pcapng.get(p..p + 4)?.try_into().ok()?))
+    };
+    while let (Some(typ), Some(len)) = (u32_at(pos), u32_at(pos + 4)) {
+        if len < 12 {
+            break;
+        }
+        if typ == 0x0000_000A && u32_at(pos + 8) == Some(0x544c_534b) {
+            let n = u32_at(pos + 12).unwrap() as usize;
+            out.push(pcapng[pos + 16..pos + 16 + n].to_vec());
+        }
+        pos += len as usize;
+    }
+    out
+}
+
+fn dsb_log(cap: &Path) -> KeyLog {
+    let mut log = KeyLog::new();
+    for (i, text) in dsb_texts(&std::fs::read(cap).unwrap()).iter().enumerate() {
+        log.add_bytes(text, &format!("DSB #{} in the capture", i + 1));
+    }
+    log
+}
+
+/// The `-dsb` copies of the generated cases carry the key log inside the capture.
+#[test]
+fn generated_dsb_copies() {
+    let Some(c) = corpus() else { return };
+    for (dir, conns) in [
+        ("e-tls12-ecdhe-rsa-aes128gcm-sha256-sip", 1),
+        ("f2-tls13-chacha20-poly1305-http-keyupdate", 1),
+    ] {
+        let case = c.join("generated").join(dir);
+        let cap = case.join("capture-dsb.pcapng");
+        let log = dsb_log(&cap);
+        assert!(log.counts().secrets > 0, "{dir}: no DSB secrets");
+        let all: Vec<u32> = (0..conns).collect();
+        let segs = all_segments(&cap, &all);
+        for (i, s) in segs.iter().enumerate() {
+            let r = run(i as u32, s, &log, &mut SessionCache::new());
+            let c2s = std::fs::read(case.join(format!("conn{}.c2s.bin", i + 1))).unwrap();
+            let s2c = std::fs::read(case.join(format!("conn{}.s2c.bin", i + 1))).unwrap();
+            assert!(r.client == c2s && r.server == s2c, "{dir} {i}");
+            let src = r.sessions[0].secret_source.as_deref().unwrap_or("");
+            assert!(src.starts_with("DSB #1 in the capture line "), "{src}");
+        }
+    }
+}
+
+/// ja4/http2-with-cookies: a DSB case compared with tshark, which reads the DSB itself.
+#[test]
+fn ja4_http2_with_cookies_dsb() {
+    let Some(c) = corpus() else { return };
+    let cap = c.join("ja4/http2-with-cookies/http2-with-cookies.pcapng");
+    let log = dsb_log(&cap);
+    let all = streams(&cap);
+    let segs = all_segments(&cap, &all);
+    let mut args = Vec::new();
+    for n in &all {
+        args.push("-z".to_string());
+        args.push(format!("follow,tls,raw,{n}"));
+    }
+    let want = split_follow_blocks(&tshark(&cap, &args), &all);
+    let mut compared = 0;
+    for ((n, s), w) in all.iter().zip(&segs).zip(&want) {
+        let r = run(*n, s, &log, &mut SessionCache::new());
+        let (mut t0, mut t1) = (Vec::new(), Vec::new());
+        for (n0, b) in w {
+            if *n0 {
+                t0.extend_from_slice(b)
+            } else {
+                t1.extend_from_slice(b)
+            }
+        }
+        let (o0, o1) = match r.first_decrypted {
+            Some(Side::Server) => (&r.server, &r.client),
+            _ => (&r.client, &r.server),
+        };
+        assert!(
+            *o0 == t0 && *o1 == t1,
+            "stream {n}: {} / {} vs {} / {}",
+            o0.len(),
+            o1.len(),
+            t0.len(),
+            t1.len()
+        );
+        compared += usize::from(!t0.is_empty());
+    }
+    assert!(compared > 0);
+}
+
+/// A capture that starts after the TLS 1.3 handshake: the segments before the first application data
+/// record are dropped (and, in a second run, two more). The keys are found by trying every key-log
+/// entry's traffic secrets and sequence numbers; KeyUpdates later in the stream are followed.
+#[test]
+fn tls13_capture_started_after_the_handshake() {
+    let Some(c) = corpus() else { return };
+    for (dir, skip_more) in [
+        ("f2-tls13-chacha20-poly1305-http-keyupdate", 0),
+        ("f2-tls13-chacha20-poly1305-http-keyupdate", 2),
+        ("f1-tls13-aes128gcm-sha256-sip-psk-resume", 0),
+        ("f1-tls13-aes128gcm-sha256-sip-psk-resume", 3),
+    ] {
+        let case = c.join("generated").join(dir);
+        let cap = case.join("capture.pcap");
+        let log = load(&case.join("keylog.txt"));
+        let segs = all_segments(&cap, &[0]).remove(0);
+        // Where application data starts, from a full run.
+        let mut conn = Connection::new(0);
+        let mut first_app = None;
+        for (i, (init, b)) in segs.iter().enumerate() {
+            conn.on_data(
+                *init,
+                b,
+                i as u64,
+                &log,
+                &mut SessionCache::new(),
+                &mut |ev| {
+                    if matches!(ev, Event::AppData { .. }) {
+                        first_app.get_or_insert(i);
+                    }
+                },
+            );
+        }
+        let start = first_app.unwrap() + skip_more;
+        let full = run(0, &segs, &log, &mut SessionCache::new());
+        let cut = run(0, &segs[start..], &log, &mut SessionCache::new());
+        let s = &cut.sessions[0];
+        assert!(s.keys && s.secret_source.is_some(), "{dir}: {s:#?}");
+        assert!(!cut.client.is_empty() || !cut.server.is_empty(), "{dir}");
+        // What was decrypted is the tail of the full plaintext.
+        assert!(
+            full.client.ends_with(&cut.client),
+            "{dir} +{skip_more}: client"
+        );
+        assert!(
+            full.server.ends_with(&cut.server),
+            "{dir} +{skip_more}: server"
+        );
+        if skip_more == 0 {
+            assert_eq!(cut.client, full.client, "{dir}");
+            assert_eq!(cut.server, full.server, "{dir}");
+        }
+    }
+}
