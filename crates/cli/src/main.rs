@@ -1,6 +1,7 @@
 //! The `peel` command-line tool: a thin layer over the `peel` facade (argument parsing, output
 //! formatting, exit codes). See `shared/CLI.md` for the contract.
 
+mod cmd_decrypt;
 mod cmd_frames;
 mod cmd_tls;
 mod keys;
@@ -31,6 +32,8 @@ enum Command {
     Tls(cmd_tls::TlsArgs),
     /// The decrypted application bytes of one TCP stream.
     Follow(cmd_tls::FollowArgs),
+    /// Share the decryption without the key: a capture with embedded secrets, a cleartext capture, a key log, a report.
+    Decrypt(cmd_decrypt::DecryptArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         Command::Conversations(a) => cmd_frames::run_conversations(&a, &mut out),
         Command::Tls(a) => cmd_tls::run(&a, &mut out),
         Command::Follow(a) => cmd_tls::run_follow(&a, &mut out),
+        Command::Decrypt(a) => cmd_decrypt::run(&a, &mut out),
     };
     let flushed = out.flush();
     match result.and(flushed) {

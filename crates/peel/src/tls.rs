@@ -198,6 +198,21 @@ impl TlsTracker {
         })
     }
 
+    /// Every TCP stream that carried TLS.
+    pub fn connections(&self) -> impl Iterator<Item = &Connection> {
+        self.tls_streams().map(|st| &st.connection)
+    }
+
+    /// The TCP client and server of a TLS stream, and whether the TCP client is the TLS client.
+    pub fn endpoints(&self, stream: u32) -> Option<(Endpoint, Endpoint, bool)> {
+        let st = self.streams.get(stream as usize)?.as_ref()?;
+        Some((
+            st.endpoints.0,
+            st.endpoints.1,
+            st.connection.client_is_initiator(),
+        ))
+    }
+
     fn tls_streams(&self) -> impl Iterator<Item = &StreamTls> {
         self.streams
             .iter()
@@ -424,6 +439,7 @@ pub fn session_records(tracker: &TlsTracker) -> Vec<TlsSessionRecord> {
                     Resumption::None => None,
                     Resumption::SessionId => Some("session_id"),
                     Resumption::Ticket => Some("ticket"),
+                    Resumption::Psk => Some("psk"),
                 },
                 renegotiation: s.renegotiation,
                 certificate,

@@ -1,0 +1,92 @@
+//! `peel decrypt`: share a decryption without the key.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::keys::KeyArgs;
+use crate::output::Out;
+use crate::report_warnings;
+
+#[derive(clap::Args)]
+pub struct DecryptArgs {
+    /// Capture file (pcap, pcapng, Network Monitor .cap, any of them gzipped), or - for stdin.
+    pub capture: PathBuf,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    /// A copy of the capture with the session secrets embedded (pcapng with a Decryption Secrets
+    /// Block): opens decrypted in Wireshark with no key configured.
+    #[arg(short = 'w', long = "write", value_name = "OUT.pcapng")]
+    pub write: Option<PathBuf>,
+    /// A capture of synthetic TCP/IP frames carrying only the decrypted bytes (any tool reads it).
+    #[arg(long, value_name = "OUT.pcap")]
+    pub cleartext: Option<PathBuf>,
+    /// An NSS key log of the same secrets.
+    #[arg(long, value_name = "FILE")]
+    pub keylog_out: Option<PathBuf>,
+    /// A per-session report (JSON lines when FILE ends in .json, else text).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Server port mapping for --cleartext, FROM:TO (repeatable); defaults 5061:5060, 443:80, 8443:8080.
+    #[arg(long = "port-map", value_name = "FROM:TO", value_parser = parse_port_map)]
+    pub port_map: Vec<(u16, u16)>,
+    /// Only these TCP streams' secrets go into the outputs (repeatable).
+    #[arg(long = "stream", value_name = "N")]
+    pub streams: Vec<u32>,
+}
+
+fn parse_port_map(s: &str) -> Result<(u16, u16), String> {
+    let (a, b) = s
+        .split_once(':')
+        .ok_or_else(|| format!("expected FROM:TO, got {s:?}"))?;
+    let p = |x: &str| {
+        x.trim()
+            .parse::<u16>()
+            .map_err(|_| format!("{x:?} is not a port number"))
+    };
+    Ok((p(a)?, p(b)?))
+}
+
+pub fn run(a: &DecryptArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
+    if a.write.is_none() && a.cleartext.is_none() && a.keylog_out.is_none() && a.report.is_none() {
+        anyhow::bail!(
+            "nothing to write: give -w OUT.pcapng, --cleartext OUT.pcap, --keylog-out FILE or --report FILE"
+        );
+    }
+    let secrets = a.keys.load()?;
+    let opts = peel::decrypt::DecryptOptions {
+        out: a.write.clone(),
+        cleartext: a.cleartext.clone(),
+        keylog_out: a.keylog_out.clone(),
+        report: a.report.clone(),
+        port_map: a.port_map.clone(),
+        streams: (!a.streams.is_empty()).then(|| a.streams.clone()),
+    };
+    let s = peel::decrypt::decrypt(&a.capture, &secrets, &opts)?;
+    let decrypted = s.sessions.iter().filter(|x| x.decrypted).count();
+    let line = format!(
+        "{} TLS sessions, {} decrypted; secrets of {} sessions written{}{}\n",
+        s.sessions.len(),
+        decrypted,
+        s.secrets_written,
+        a.write
+            .as_ref()
+            .map(|p| format!("; {} frames to {}", s.frames_written, p.display()))
+            .unwrap_or_default(),
+        a.cleartext
+            .as_ref()
+            .map(|p| format!(
+                "; {} cleartext frames to {}",
+                s.cleartext_frames,
+                p.display()
+            ))
+            .unwrap_or_default(),
+    );
+    out.raw(line.as_bytes())?;
+    for rec in s.sessions.iter().filter(|x| !x.decrypted) {
+        if let Some(r) = &rec.reason {
+            eprintln!("peel: {r}");
+        }
+    }
+    report_warnings(&s.report);
+    Ok(())
+}

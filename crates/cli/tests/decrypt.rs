@@ -1,0 +1,408 @@
+//! `peel decrypt`: the decrypted copy opens decrypted in tshark with no key, the cleartext capture
+//! reads as SIP/HTTP in tshark, and no output ever holds the private key or the password.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{corpus_dir, peel, tshark_available};
+
+/// tshark's decrypted bytes of stream `n` (client lines, server lines), with optional key options.
+fn tshark_follow(cap: &Path, opts: &[String], n: u32) -> (Vec<u8>, Vec<u8>) {
+    let out = Command::new("tshark")
+        .args(["-n", "-q", "-o", "tcp.reassemble_out_of_order:TRUE", "-r"])
+        .arg(cap)
+        .args(opts)
+        .args(["-z", &format!("follow,tls,raw,{n}")])
+        .output()
+        .unwrap();
+    let (mut c, mut s) = (Vec::new(), Vec::new());
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        if line.is_empty() || line.starts_with(['=', 'F', 'N']) {
+            continue;
+        }
+        let (buf, hex) = match line.strip_prefix('\t') {
+            Some(h) => (&mut s, h),
+            None => (&mut c, line),
+        };
+        if let Some(bytes) = unhex(hex.trim()) {
+            buf.extend(bytes);
+        }
+    }
+    (c, s)
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn tshark_count(cap: &Path, filter: &str, opts: &[String]) -> usize {
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(cap)
+        .args(opts)
+        .args(["-Y", filter, "-T", "fields", "-e", "frame.number"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().count()
+}
+
+struct Case {
+    name: String,
+    capture: PathBuf,
+    key: PathBuf,
+    password: Option<String>,
+}
+
+fn rsa_cases(corpus: &Path) -> Vec<Case> {
+    let text = std::fs::read_to_string(corpus.join("cases.tsv")).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let kind = *f.get(2)?;
+            if kind != "rsa-key" && kind != "pfx" {
+                return None;
+            }
+            Some(Case {
+                name: f[0].to_string(),
+                capture: corpus.join(f[1]),
+                key: corpus.join(f[3]),
+                password: f.get(4).filter(|p| !p.is_empty()).map(|p| p.to_string()),
+            })
+        })
+        .collect()
+}
+
+/// For every corpus case with a private key: tshark with NO key on peel's output decrypts every
+/// stream to the same bytes as tshark with the key on the original.
+#[test]
+fn decrypted_copies_open_decrypted_in_tshark_without_the_key() {
+    let Some(corpus) = corpus_dir() else { return };
+    if !tshark_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mut problems = Vec::new();
+    let cases = rsa_cases(&corpus);
+    assert!(cases.len() >= 10);
+    for (i, case) in cases.iter().enumerate() {
+        let out = tmp.path().join(format!("{i}.pcapng"));
+        let pw = tmp.path().join("pw");
+        let mut args = vec![
+            "decrypt".to_string(),
+            case.capture.display().to_string(),
+            "--key".into(),
+            case.key.display().to_string(),
+            "-w".into(),
+            out.display().to_string(),
+        ];
+        let mut tshark_key = format!("tls.keys_list:0.0.0.0,0,data,{}", case.key.display());
+        if let Some(p) = &case.password {
+            std::fs::write(&pw, format!("{p}\n")).unwrap();
+            args.extend(["--password-file".into(), pw.display().to_string()]);
+            tshark_key.push_str(&format!(",{p}"));
+        }
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, _, err) = peel(&argv);
+        assert_eq!(code, 0, "{}: {err}", case.name);
+        let with_key = vec!["-o".to_string(), tshark_key];
+        let streams: Vec<u32> = {
+            let o = Command::new("tshark")
+                .args(["-n", "-r"])
+                .arg(&case.capture)
+                .args(&with_key)
+                .args(["-Y", "tls.app_data", "-T", "fields", "-e", "tcp.stream"])
+                .output()
+                .unwrap();
+            let mut v: Vec<u32> = String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .filter_map(|l| l.trim().parse().ok())
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        if streams.is_empty() {
+            problems.push(format!(
+                "{}: tshark decrypted nothing with the key",
+                case.name
+            ));
+        }
+        for n in streams {
+            let want = tshark_follow(&case.capture, &with_key, n);
+            let got = tshark_follow(&out, &[], n);
+            if want != got {
+                problems.push(format!(
+                    "{} stream {n}: with key {}+{} B, peel's copy without key {}+{} B",
+                    case.name,
+                    want.0.len(),
+                    want.1.len(),
+                    got.0.len(),
+                    got.1.len()
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// tshark reads the cleartext capture as SIP/HTTP with as many messages as from the decrypted original.
+#[test]
+fn cleartext_capture_reads_as_sip_and_http() {
+    let Some(corpus) = corpus_dir() else { return };
+    if !tshark_available() {
+        return;
+    }
+    let g = corpus.join("generated");
+    let tmp = tempfile::tempdir().unwrap();
+    // (case, key, protocol, TLS port, port in the cleartext capture)
+    let cases = [
+        (
+            "a-tls12-rsa-aes128cbc-sha-sip",
+            "server.key.pem",
+            "sip",
+            5061,
+            5060,
+        ),
+        (
+            "b-tls10-rsa-aes128cbc-sha-sip-resume",
+            "server.rsa.pem",
+            "sip",
+            5062,
+            5062,
+        ),
+        (
+            "d1-tls12-rsa-3des-ede-cbc-sha-sip-gnutls",
+            "server.key.pem",
+            "sip",
+            5063,
+            5063,
+        ),
+        (
+            "d2-tls12-rsa-rc4-128-sha-sip-gnutls",
+            "server.key.pem",
+            "sip",
+            5064,
+            5064,
+        ),
+        (
+            "c-tls12-rsa-aes256gcm-sha384-http-ipv6",
+            "server.key.pem",
+            "http",
+            8443,
+            8080,
+        ),
+        (
+            "g1-tls12-rsa-aes128-sha256-http-renegotiation",
+            "server.key.pem",
+            "http",
+            8447,
+            8447,
+        ),
+        (
+            "g2-tls12-rsa-aes128gcm-sha256-http-ticket-resume",
+            "server.key.pem",
+            "http",
+            8448,
+            8448,
+        ),
+    ];
+    for (case, key, proto, tls_port, clear_port) in cases {
+        let cap = g.join(case).join("capture.pcap");
+        let key = g.join(key);
+        let clear = tmp.path().join(format!("{case}.pcap"));
+        let (code, _, err) = peel(&[
+            "decrypt",
+            cap.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+            "--cleartext",
+            clear.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let opts = vec![
+            "-o".to_string(),
+            format!("tls.keys_list:0.0.0.0,0,data,{}", key.display()),
+            "-o".to_string(),
+            format!("{proto}.tls.port:{tls_port}"),
+        ];
+        let want = tshark_count(&cap, proto, &opts);
+        let decode_as = vec!["-d".to_string(), format!("tcp.port=={clear_port},{proto}")];
+        let got = tshark_count(&clear, proto, &decode_as);
+        assert!(want > 0, "{case}: tshark found no {proto} with the key");
+        assert_eq!(
+            got, want,
+            "{case}: {proto} messages in the cleartext capture"
+        );
+        // Checksums are valid.
+        let bad = tshark_count(
+            &clear,
+            "tcp.checksum.status == \"Bad\" || ip.checksum.status == \"Bad\"",
+            &[
+                "-o".into(),
+                "tcp.check_checksum:TRUE".into(),
+                "-o".into(),
+                "ip.check_checksum:TRUE".into(),
+            ],
+        );
+        assert_eq!(bad, 0, "{case}: bad checksums");
+    }
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => continue,
+        };
+        acc = acc << 6 | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+fn hex_lower(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Every output of every command (files, stdout, stderr) is scanned for the private key (DER
+/// windows as bytes and hex, the PEM body lines) and the password: none may appear.
+#[test]
+fn no_output_holds_the_key_or_the_password() {
+    let Some(corpus) = corpus_dir() else { return };
+    let g = corpus.join("generated");
+    let pem = std::fs::read_to_string(g.join("server.key.pem")).unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64_decode(&body);
+    assert!(der.len() > 1000);
+    let password = "peel-test";
+    let tmp = tempfile::tempdir().unwrap();
+    let pw = tmp.path().join("pw");
+    std::fs::write(&pw, format!("{password}\n")).unwrap();
+    let cap = g.join("a-tls12-rsa-aes128cbc-sha-sip/capture.pcap");
+    let c = cap.to_str().unwrap();
+    let pfx = g.join("server.pfx");
+    let key_sets: Vec<Vec<String>> = vec![
+        vec![
+            "--key".into(),
+            g.join("server.key.pem").display().to_string(),
+        ],
+        vec![
+            "--key".into(),
+            pfx.display().to_string(),
+            "--password-file".into(),
+            pw.display().to_string(),
+        ],
+        vec![
+            "--key".into(),
+            pfx.display().to_string(),
+            "--password-file".into(),
+            tmp.path().join("missing").display().to_string(),
+        ],
+    ];
+    let mut outputs: Vec<(String, Vec<u8>)> = Vec::new();
+    for (i, keys) in key_sets.iter().enumerate() {
+        let files: Vec<PathBuf> = ["o.pcapng", "c.pcap", "k.txt", "r.json", "r.txt"]
+            .iter()
+            .map(|f| tmp.path().join(format!("{i}-{f}")))
+            .collect();
+        let commands: Vec<Vec<String>> = vec![
+            vec!["tls".into(), c.into()],
+            vec!["tls".into(), "--json".into(), c.into()],
+            vec!["follow".into(), c.into(), "--stream".into(), "0".into()],
+            vec![
+                "decrypt".into(),
+                c.into(),
+                "-w".into(),
+                files[0].display().to_string(),
+                "--cleartext".into(),
+                files[1].display().to_string(),
+                "--keylog-out".into(),
+                files[2].display().to_string(),
+                "--report".into(),
+                files[3].display().to_string(),
+            ],
+            vec![
+                "decrypt".into(),
+                c.into(),
+                "--report".into(),
+                files[4].display().to_string(),
+            ],
+        ];
+        for mut cmd in commands {
+            cmd.extend(keys.iter().cloned());
+            let argv: Vec<&str> = cmd.iter().map(String::as_str).collect();
+            let out = Command::new(common::peel_bin())
+                .args(&argv)
+                .env("PEEL_KEY_PASSWORD", "")
+                .output()
+                .unwrap();
+            outputs.push((format!("{cmd:?} stdout"), out.stdout));
+            outputs.push((format!("{cmd:?} stderr"), out.stderr));
+        }
+        for f in files {
+            if let Ok(b) = std::fs::read(&f) {
+                outputs.push((f.display().to_string(), b));
+            }
+        }
+    }
+    assert!(
+        outputs.iter().any(|(_, b)| b.len() > 10_000),
+        "outputs were produced"
+    );
+    // The public half of the key (the modulus) is in the server certificate inside the capture
+    // itself, so a copy of the capture holds it legitimately: only windows of the key that are not
+    // in the original capture are secret.
+    let original = std::fs::read(&cap).unwrap();
+    let secret_windows: Vec<&[u8]> = der
+        .windows(16)
+        .step_by(4)
+        .filter(|w| !original.windows(16).any(|x| x == *w))
+        .collect();
+    assert!(
+        secret_windows.len() > 200,
+        "the private exponent and primes remain"
+    );
+    let der_hex = hex_lower(&der);
+    for (name, bytes) in &outputs {
+        let text = String::from_utf8_lossy(bytes).to_lowercase();
+        assert!(!text.contains(password), "{name} holds the password");
+        for w in &secret_windows {
+            assert!(
+                !bytes.windows(16).any(|x| x == *w),
+                "{name} holds key DER bytes"
+            );
+            assert!(!text.contains(&hex_lower(w)), "{name} holds key DER as hex");
+        }
+        let _ = &der_hex;
+        for line in pem
+            .lines()
+            .filter(|l| l.len() > 20 && !l.starts_with("-----"))
+        {
+            assert!(
+                !String::from_utf8_lossy(bytes).contains(line),
+                "{name} holds a PEM line of the key"
+            );
+        }
+    }
+}
