@@ -138,6 +138,13 @@ pub enum Undecrypted {
     },
     /// The capture starts after the handshake.
     HandshakeNotSeen,
+    /// Key logs were given, but none has an entry for this session's client random.
+    NoKeyLogEntry {
+        /// The session's client random (hex in messages: the key to look for in the key log).
+        client_random: [u8; 32],
+        /// True for TLS 1.3 (the traffic secret lines are needed), false for `CLIENT_RANDOM`.
+        tls13: bool,
+    },
     /// Parts of the handshake (ServerHello or ClientKeyExchange) are missing.
     HandshakeIncomplete,
     /// Keys were derived but records failed their MAC/tag checks.
@@ -175,6 +182,15 @@ impl Undecrypted {
             ),
             Undecrypted::UnsupportedSuite { id, name } => format!(
                 "session {n} uses cipher suite 0x{id:04x} {name}, which peel cannot decrypt yet"
+            ),
+            Undecrypted::NoKeyLogEntry { client_random, tls13 } => format!(
+                "session {n}: no key log line has client random {}; {} (the key log may come from another run or client)",
+                hex(client_random),
+                if *tls13 {
+                    "TLS 1.3 needs its CLIENT_HANDSHAKE_TRAFFIC_SECRET/CLIENT_TRAFFIC_SECRET_0 lines"
+                } else {
+                    "a CLIENT_RANDOM line with the master secret is needed"
+                }
             ),
             Undecrypted::HandshakeNotSeen => format!(
                 "session {n}: the handshake is not in the capture (it started mid-connection); capture from the connection's start or supply a key log"

@@ -5,8 +5,10 @@
 //! - [`Connection`]: one per TCP connection; [`Connection::on_data`] takes each direction's bytes in capture
 //!   order and emits [`Event`]s (application data per record with its frame, alerts, handshake messages,
 //!   per-record errors); [`Connection::sessions`] gives a [`SessionSummary`] per handshake.
-//! - [`SecretProvider`]: where secrets come from (RSA private keys through the facade's key ring; key logs
-//!   later). [`SessionCache`]: master secrets by session ID and ticket, shared across connections.
+//! - [`SecretProvider`]: where secrets come from (RSA private keys through the facade's key ring, NSS key
+//!   logs and pcapng Decryption Secrets Blocks through [`KeyLog`]; [`Chain`] combines two providers).
+//!   [`SessionCache`]: master secrets by session ID and ticket, shared across connections.
+//! - [`tls13`]: the TLS 1.3 key schedule from key-log traffic secrets (stage-typed secrets, KeyUpdate).
 //! - Layers underneath, usable alone: [`record::Deframer`], the handshake views in [`handshake`],
 //!   [`suite::CipherSuite`] (the suite table), [`prf`], [`ssl3`], [`secrets`] (stage-typed secrets),
 //!   [`cipher::RecordProtection`].
@@ -64,6 +66,38 @@
 //! - tshark's `follow,tls` calls "node 0" (its client lines) the sender of the first decrypted record,
 //!   which is the server in a resumed handshake: see [`Connection::first_decrypted_side`].
 //! - Gaps: see [`cipher`] for what is recoverable per cipher type.
+//! - Key logs: build one [`KeyLog`] from every `--keylog` file ([`KeyLog::add_file`]) and every DSB of the
+//!   capture ([`KeyLog::add_bytes`] with `"DSB #n in the capture"`), then pass `&Chain(&keylog, &keyring)`
+//!   as the provider. [`SessionSummary::secret_source`] says what decrypted each session (`key log
+//!   keys.txt line 3`, `DSB #1 in the capture line 2`, `RSA private key`, `session cache (resumed)`).
+//!   With a key log present, a session it does not cover is reported as [`Undecrypted::NoKeyLogEntry`].
+//! - TLS 1.3: the sender of the first decrypted record, i.e. tshark's node 0, is the server (its
+//!   EncryptedExtensions), or the client when its 0-RTT data decrypts. Middlebox-compatibility
+//!   ChangeCipherSpecs are ignored; 0-RTT records without `CLIENT_EARLY_TRAFFIC_SECRET` are skipped and
+//!   counted in [`SessionSummary::early_records_skipped`] (tshark skips them too); the client's handshake
+//!   keys are tried on each record until one opens, so the end of 0-RTT data needs no EndOfEarlyData.
+//!   Pre-RFC drafts: draft 20 (`0x7f14`) is handled (labels `"tls13 "`, no additional data before draft
+//!   25, the short draft ServerHello before draft 22); drafts before 20 use the `"TLS 1.3, "` prefix.
+//!
+//! ## A capture that starts after the handshake
+//!
+//! What a key log can still decrypt when the handshake is missing:
+//! - TLS 1.3: yes, within limits. The key log is keyed by the client random, which only the (missing)
+//!   ClientHello carries; but each `CLIENT_TRAFFIC_SECRET_0`/`SERVER_TRAFFIC_SECRET_0` is usable on its own
+//!   (key and IV come from the secret alone, and the record header is the only additional data). The
+//!   tracker tries every key-log entry's two application secrets, with every TLS 1.3 AEAD the secret's
+//!   length allows (32 bytes: AES-128-GCM, ChaCha20-Poly1305, AES-128-CCM, AES-128-CCM-8; 48 bytes:
+//!   AES-256-GCM), at sequence numbers 0..256, on the first application-data records of each direction
+//!   (at most 4 per direction). The tag that verifies names the client random, the suite, the
+//!   direction's role and its sequence number; the peer direction then gets the other secret of the same
+//!   entry with its sequence number searched again. KeyUpdates seen afterwards are followed.
+//! - Not possible (or not tried): a connection whose keys were updated (KeyUpdate) before the capture
+//!   started (only generation 0 is tried); more than 256 records before the capture started; handshake
+//!   traffic secrets (handshake records are not in such a capture anyway); and TLS 1.2 and earlier: the
+//!   key block needs both randoms (`PRF(master_secret, "key expansion", server_random + client_random)`),
+//!   and the server random is only in the ServerHello, so a `CLIENT_RANDOM` line cannot be used without
+//!   the handshake.
+//! - Cost: entries x 2 x ciphers x 256 tag checks on at most 4 records per direction, then nothing.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 

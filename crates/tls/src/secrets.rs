@@ -3,8 +3,8 @@
 //! type, so a secret from the wrong stage cannot be passed where another is expected; all of them are
 //! zeroized on drop and none implements `Debug` with its bytes.
 //!
-//! Also the [`SecretProvider`] trait: where secrets come from (the facade implements it over the key ring,
-//! and later key logs and pcapng Decryption Secrets Blocks).
+//! Also the [`SecretProvider`] trait: where secrets come from (the facade implements it over the key ring;
+//! [`crate::KeyLog`] over key logs and pcapng Decryption Secrets Blocks).
 
 use crate::error::SecretError;
 use crate::prf::{prf_tls10, prf_tls12};
@@ -17,8 +17,9 @@ use sha2::{Sha256, Sha384};
 use std::fmt;
 use zeroize::Zeroizing;
 
-/// Where secrets come from. The facade implements it over the key ring (RSA keys) and, later, key logs and
-/// Decryption Secrets Blocks. Errors never carry key bytes.
+/// Where secrets come from. The facade implements it over the key ring (RSA keys); [`crate::KeyLog`]
+/// implements it for NSS key logs and Decryption Secrets Blocks; [`crate::Chain`] asks two providers in
+/// turn. Errors never carry key bytes.
 pub trait SecretProvider {
     /// RSA key exchange: decrypts the ClientKeyExchange's encrypted pre-master secret with the private key
     /// that belongs to `server_cert_der` (the leaf certificate, DER; `None` if it was not in the capture, in

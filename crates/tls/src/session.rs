@@ -362,7 +362,8 @@ impl Connection {
     /// tshark's `follow,tls` names this side "node 0" (the unindented, "client" lines), which is the
     /// server in abbreviated (resumed) handshakes, where the server's Finished is the first encrypted
     /// record. To reproduce `tshark -z follow,tls,raw,N` byte for byte, `--direction client` must select
-    /// this side's bytes.
+    /// this side's bytes. In TLS 1.3 the first decrypted record is the server's EncryptedExtensions
+    /// (or the client's 0-RTT data).
     pub fn first_decrypted_side(&self) -> Option<Side> {
         self.first_decrypted
     }
@@ -445,8 +446,14 @@ impl Connection {
         let dir = &mut self.dirs[dir_index(from_initiator)];
         dir.deframer.on_gap();
         dir.joiner.clear();
-        if let ReadState::Protected(p, _) = &mut dir.read {
-            p.on_gap(len);
+        match &mut dir.read {
+            ReadState::Protected(p, _) => p.on_gap(len),
+            ReadState::Tls13(t) => {
+                for k in [&mut t.cur, &mut t.next].into_iter().flatten() {
+                    k.prot.on_gap(len);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -817,7 +824,14 @@ impl Connection {
         ];
         let found = labels.iter().find(|l| get(l).is_some());
         let Some(first) = found else {
-            summary.reason = Some(Undecrypted::Tls13);
+            summary.reason = Some(if secrets.client_randoms().is_empty() {
+                Undecrypted::Tls13
+            } else {
+                Undecrypted::NoKeyLogEntry {
+                    client_random: cr,
+                    tls13: true,
+                }
+            });
             return;
         };
         summary.keys = true;
@@ -1215,6 +1229,19 @@ impl Connection {
             return;
         };
         let kdf = Kdf::for_version(hs.version, suite.prf);
+        // With a key log at hand, a missing entry is the actionable reason.
+        let has_log = !secrets.client_randoms().is_empty();
+        let cr = hs.client_random;
+        let no_entry = |other: Undecrypted| {
+            if has_log {
+                Undecrypted::NoKeyLogEntry {
+                    client_random: cr,
+                    tls13: false,
+                }
+            } else {
+                other
+            }
+        };
         // Abbreviated handshake: resumption (no ClientKeyExchange, no Certificate).
         let abbreviated = hs.encrypted_pms.is_none()
             && (summary.resumed != Resumption::None
@@ -1249,7 +1276,7 @@ impl Connection {
                 })
         } else if let Some(epms) = &hs.encrypted_pms {
             if suite.kx != KeyExchange::Rsa {
-                Err(Undecrypted::EphemeralKeyExchange(suite.kx))
+                Err(no_entry(Undecrypted::EphemeralKeyExchange(suite.kx)))
             } else {
                 let prefix = epms.get(..8).unwrap_or(epms);
                 source = Some(
@@ -1282,7 +1309,7 @@ impl Connection {
                 })
             }
         } else if suite.kx != KeyExchange::Rsa {
-            Err(Undecrypted::EphemeralKeyExchange(suite.kx))
+            Err(no_entry(Undecrypted::EphemeralKeyExchange(suite.kx)))
         } else {
             Err(Undecrypted::HandshakeIncomplete)
         };

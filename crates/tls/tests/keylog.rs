@@ -570,3 +570,33 @@ fn tls13_capture_started_after_the_handshake() {
         }
     }
 }
+
+/// A key log without this session's client random: the reason names the missing entry.
+#[test]
+fn missing_entry_is_named() {
+    use peel_tls::Undecrypted;
+    let Some(c) = corpus() else { return };
+    let g = c.join("generated");
+    let mut other = KeyLog::new();
+    other.add_bytes(
+        format!("CLIENT_RANDOM {} {}\n", "00".repeat(32), "11".repeat(48)).as_bytes(),
+        "key log other.txt",
+    );
+    for (dir, tls13) in [
+        ("e-tls12-ecdhe-rsa-aes128gcm-sha256-sip", false),
+        ("f2-tls13-chacha20-poly1305-http-keyupdate", true),
+    ] {
+        let cap = g.join(dir).join("capture.pcap");
+        let segs = all_segments(&cap, &[0]).remove(0);
+        let r = run(0, &segs, &other, &mut SessionCache::new());
+        assert!(r.client.is_empty() && r.server.is_empty());
+        let why = r.sessions[0].why_not().unwrap();
+        assert!(
+            matches!(why, Undecrypted::NoKeyLogEntry { tls13: t, .. } if t == tls13),
+            "{dir}: {why:?}"
+        );
+        assert!(why
+            .message("0")
+            .contains("no key log line has client random"));
+    }
+}
