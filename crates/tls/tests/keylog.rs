@@ -54,20 +54,28 @@ fn all_segments(cap: &Path, streams: &[u32]) -> Vec<Vec<(bool, Vec<u8>)>> {
         args.push("-z".to_string());
         args.push(format!("follow,tcp,raw,{n}"));
     }
-    split_follow_blocks(&tshark(cap, &args), streams)
+    split_follow_blocks(&tshark(cap, &args), streams, "tcp")
 }
 
 /// tshark prints one block per `-z follow` (not necessarily in argument order), each between `====`
 /// lines and naming its stream in a `Filter: tcp.stream eq N` line; returns them in `streams` order.
-fn split_follow_blocks(text: &str, streams: &[u32]) -> Vec<Vec<(bool, Vec<u8>)>> {
+/// Only blocks of `kind` (`tcp` or `tls`, from the `Follow: tcp,raw` line) are kept.
+fn split_follow_blocks(text: &str, streams: &[u32], kind: &str) -> Vec<Vec<(bool, Vec<u8>)>> {
     let mut blocks = vec![Vec::new(); streams.len()];
     let mut cur = String::new();
     let mut stream = None;
     let mut in_block = false;
+    let mut this_kind = false;
     for line in text.lines() {
+        if let Some(k) = line.strip_prefix("Follow: ") {
+            this_kind = k.starts_with(kind);
+        }
         if line.starts_with("====") {
             if in_block {
-                if let Some(i) = stream.and_then(|s| streams.iter().position(|&x| x == s)) {
+                if let Some(i) = stream
+                    .and_then(|s| streams.iter().position(|&x| x == s))
+                    .filter(|_| this_kind)
+                {
                     blocks[i] = parse_follow(&cur);
                 }
                 cur.clear();
@@ -103,17 +111,27 @@ fn streams(cap: &Path) -> Vec<u32> {
     v
 }
 
-/// tshark's decrypted data per stream with a key log: (node 0 bytes, node 1 bytes).
-fn tshark_tls(cap: &Path, keylog: &Path, streams: &[u32]) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let mut args = vec![
-        "-o".to_string(),
-        format!("tls.keylog_file:{}", keylog.display()),
-    ];
+/// Each stream's segments and tshark's decrypted data with a key log (node 0 bytes, node 1 bytes), from
+/// one tshark run.
+#[allow(clippy::type_complexity)]
+fn tcp_and_tls(
+    cap: &Path,
+    keylog: Option<&Path>,
+    streams: &[u32],
+) -> (Vec<Vec<(bool, Vec<u8>)>>, Vec<(Vec<u8>, Vec<u8>)>) {
+    let mut args = Vec::new();
+    if let Some(k) = keylog {
+        args.push("-o".to_string());
+        args.push(format!("tls.keylog_file:{}", k.display()));
+    }
     for n in streams {
+        args.push("-z".to_string());
+        args.push(format!("follow,tcp,raw,{n}"));
         args.push("-z".to_string());
         args.push(format!("follow,tls,raw,{n}"));
     }
-    split_follow_blocks(&tshark(cap, &args), streams)
+    let text = tshark(cap, &args);
+    let tls = split_follow_blocks(&text, streams, "tls")
         .into_iter()
         .map(|segs| {
             let (mut a, mut b) = (Vec::new(), Vec::new());
@@ -126,7 +144,8 @@ fn tshark_tls(cap: &Path, keylog: &Path, streams: &[u32]) -> Vec<(Vec<u8>, Vec<u
             }
             (a, b)
         })
-        .collect()
+        .collect();
+    (split_follow_blocks(&text, streams, "tcp"), tls)
 }
 
 struct Run {
@@ -192,8 +211,7 @@ fn tshark_case(capture: &str, keys: &str) -> Vec<Run> {
     let key_path = c.join(keys);
     let log = load(&key_path);
     let all = streams(&cap);
-    let segs = all_segments(&cap, &all);
-    let want = tshark_tls(&cap, &key_path, &all);
+    let (segs, want) = tcp_and_tls(&cap, Some(&key_path), &all);
     let mut cache = SessionCache::new();
     for (n, s) in all.iter().zip(&segs) {
         run(*n, s, &log, &mut cache);
@@ -481,30 +499,16 @@ fn ja4_http2_with_cookies_dsb() {
     let cap = c.join("ja4/http2-with-cookies/http2-with-cookies.pcapng");
     let log = dsb_log(&cap);
     let all = streams(&cap);
-    let segs = all_segments(&cap, &all);
-    let mut args = Vec::new();
-    for n in &all {
-        args.push("-z".to_string());
-        args.push(format!("follow,tls,raw,{n}"));
-    }
-    let want = split_follow_blocks(&tshark(&cap, &args), &all);
+    let (segs, want) = tcp_and_tls(&cap, None, &all);
     let mut compared = 0;
-    for ((n, s), w) in all.iter().zip(&segs).zip(&want) {
+    for ((n, s), (t0, t1)) in all.iter().zip(&segs).zip(&want) {
         let r = run(*n, s, &log, &mut SessionCache::new());
-        let (mut t0, mut t1) = (Vec::new(), Vec::new());
-        for (n0, b) in w {
-            if *n0 {
-                t0.extend_from_slice(b)
-            } else {
-                t1.extend_from_slice(b)
-            }
-        }
         let (o0, o1) = match r.first_decrypted {
             Some(Side::Server) => (&r.server, &r.client),
             _ => (&r.client, &r.server),
         };
         assert!(
-            *o0 == t0 && *o1 == t1,
+            o0 == t0 && o1 == t1,
             "stream {n}: {} / {} vs {} / {}",
             o0.len(),
             o1.len(),
