@@ -1481,6 +1481,53 @@ mod tests {
         assert!(!conn.sessions()[0].client_is_initiator);
     }
 
+    fn handshake(typ: u8, body: &[u8]) -> Vec<u8> {
+        let mut m = vec![typ, 0, (body.len() >> 8) as u8, body.len() as u8];
+        m.extend_from_slice(body);
+        record(22, &m)
+    }
+
+    /// TLS 1.3 ClientHello (supported_versions 1.3, one suite) with `random`.
+    fn client_hello13(random: [u8; 32]) -> Vec<u8> {
+        let mut b = vec![3, 3];
+        b.extend_from_slice(&random);
+        b.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0, 0, 7, 0, 43, 0, 3, 2, 3, 4]);
+        handshake(1, &b)
+    }
+
+    fn server_hello13(random: [u8; 32]) -> Vec<u8> {
+        let mut b = vec![3, 3];
+        b.extend_from_slice(&random);
+        b.extend_from_slice(&[0, 0x13, 0x01, 0, 0, 6, 0, 43, 0, 2, 3, 4]);
+        handshake(2, &b)
+    }
+
+    #[test]
+    fn hello_retry_request_keeps_one_session_and_compat_ccs_changes_nothing() {
+        let mut conn = Connection::new(0);
+        let ccs = record(20, &[1]);
+        let events = drive(
+            &mut conn,
+            &[
+                (true, client_hello13([5; 32])),
+                (false, server_hello13(HELLO_RETRY_RANDOM)),
+                (true, ccs.clone()),
+                (true, client_hello13([5; 32])),
+                (false, server_hello13([6; 32])),
+                (false, ccs),
+                (false, record(23, &[0; 40])),
+            ],
+        );
+        assert_eq!(conn.sessions().len(), 1);
+        let s = &conn.sessions()[0];
+        assert!(s.hello_retry);
+        assert_eq!(s.version, Some(ProtocolVersion::TLS1_3));
+        assert_eq!(s.resumed, Resumption::None);
+        // No key log: the encrypted record stays opaque and the reason asks for one.
+        assert_eq!(s.why_not(), Some(Undecrypted::Tls13));
+        assert!(events.last().unwrap().starts_with("Opaque"));
+    }
+
     #[test]
     fn garbage_never_panics() {
         let mut conn = Connection::new(0);

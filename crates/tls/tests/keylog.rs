@@ -604,3 +604,46 @@ fn missing_entry_is_named() {
             .contains("no key log line has client random"));
     }
 }
+
+/// RSA key-exchange sessions decrypt from a key log alone too (CLIENT_RANDOM), and through a [`Chain`]
+/// whichever side holds the secret.
+#[test]
+fn rsa_sessions_decrypt_from_the_key_log_through_a_chain() {
+    use peel_tls::Chain;
+    let Some(c) = corpus() else { return };
+    let case = c.join("generated/a-tls12-rsa-aes128cbc-sha-sip");
+    if !case.exists() {
+        eprintln!("note: {} absent", case.display());
+        return;
+    }
+    let log = load(&case.join("keylog.txt"));
+    let empty = KeyLog::new();
+    let segs = all_segments(&case.join("capture.pcap"), &[0]).remove(0);
+    let c2s = std::fs::read(case.join("conn1.c2s.bin")).unwrap();
+    for chain in [Chain(&empty, &log), Chain(&log, &empty)] {
+        let mut conn = Connection::new(0);
+        let mut client = Vec::new();
+        for (i, (init, b)) in segs.iter().enumerate() {
+            conn.on_data(
+                *init,
+                b,
+                i as u64,
+                &chain,
+                &mut SessionCache::new(),
+                &mut |ev| {
+                    if let Event::AppData {
+                        side: Side::Client,
+                        plaintext,
+                        ..
+                    } = ev
+                    {
+                        client.extend_from_slice(plaintext);
+                    }
+                },
+            );
+        }
+        assert_eq!(client, c2s);
+        let src = conn.sessions()[0].secret_source.clone().unwrap();
+        assert!(src.starts_with("key log keylog.txt line "), "{src}");
+    }
+}
