@@ -3,6 +3,8 @@
 
 mod cmd_decrypt;
 mod cmd_frames;
+mod cmd_http;
+mod cmd_sip;
 mod cmd_tls;
 mod keys;
 mod output;
@@ -32,6 +34,10 @@ enum Command {
     Tls(cmd_tls::TlsArgs),
     /// The decrypted application bytes of one TCP stream.
     Follow(cmd_tls::FollowArgs),
+    /// SIP messages in the clear (TLS, TCP, UDP), calls and dialogs (--dialogs), a call-flow ladder (--ladder, --html).
+    Sip(cmd_sip::SipArgs),
+    /// HTTP/1.x requests and responses in the clear.
+    Http(cmd_http::HttpArgs),
     /// Share the decryption without the key: a capture with embedded secrets, a cleartext capture, a key log, a report.
     Decrypt(cmd_decrypt::DecryptArgs),
 }
@@ -45,6 +51,8 @@ fn main() -> ExitCode {
         Command::Conversations(a) => cmd_frames::run_conversations(&a, &mut out),
         Command::Tls(a) => cmd_tls::run(&a, &mut out),
         Command::Follow(a) => cmd_tls::run_follow(&a, &mut out),
+        Command::Sip(a) => cmd_sip::run(&a, &mut out),
+        Command::Http(a) => cmd_http::run(&a, &mut out),
         Command::Decrypt(a) => cmd_decrypt::run(&a, &mut out),
     };
     let flushed = out.flush();

@@ -16,6 +16,7 @@
 //! # Ok::<(), peel::Error>(())
 //! ```
 
+pub mod app;
 pub mod decrypt;
 mod error;
 mod info;

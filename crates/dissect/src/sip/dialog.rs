@@ -176,7 +176,12 @@ impl CallTracker {
         let (cseq, cseq_method) = msg
             .cseq()
             .map_or((0, String::new()), |(n, m)| (n, m.to_string()));
-        if let (Some(f), Some(t)) = (msg.from().and_then(|f| f.tag), msg.to().and_then(|t| t.tag)) {
+        // Dialogs come from INVITE and SUBSCRIBE (RFC 3261 section 12.1, RFC 6665 section 4.1.2):
+        // a REGISTER's or a MESSAGE's To tag makes none.
+        let makes_dialog = matches!(call.kind, CallKind::Call | CallKind::Subscription)
+            && msg.status().is_none_or(|s| s < 300);
+        let tags = (msg.from().and_then(|f| f.tag), msg.to().and_then(|t| t.tag));
+        if let (true, (Some(f), Some(t))) = (makes_dialog, tags) {
             if !call
                 .dialogs
                 .iter()
