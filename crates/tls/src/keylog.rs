@@ -232,9 +232,15 @@ impl KeyLog {
             .map(|e| e.source.to_string())
     }
 
-    /// Every client random that has at least one entry (sorted, for deterministic searches).
+    /// Every client random with a TLS 1.3 application traffic secret (sorted, for deterministic
+    /// searches).
     pub fn client_randoms(&self) -> Vec<[u8; 32]> {
-        let mut v: Vec<[u8; 32]> = self.by_random.keys().map(|(r, _)| *r).collect();
+        let mut v: Vec<[u8; 32]> = self
+            .by_random
+            .keys()
+            .filter(|(_, l)| *l == "CLIENT_TRAFFIC_SECRET_0" || *l == "SERVER_TRAFFIC_SECRET_0")
+            .map(|(r, _)| *r)
+            .collect();
         v.sort_unstable();
         v.dedup();
         v
@@ -279,6 +285,10 @@ impl SecretProvider for KeyLog {
 
     fn client_randoms(&self) -> Vec<[u8; 32]> {
         KeyLog::client_randoms(self)
+    }
+
+    fn has_key_log(&self) -> bool {
+        !self.is_empty()
     }
 }
 
@@ -333,6 +343,10 @@ impl SecretProvider for Chain<'_> {
         v.dedup();
         v
     }
+
+    fn has_key_log(&self) -> bool {
+        self.0.has_key_log() || self.1.has_key_log()
+    }
 }
 
 #[cfg(test)]
@@ -373,6 +387,7 @@ mod tests {
         );
         assert!(log.get(&[0; 32], "CLIENT_RANDOM").is_none());
         assert_eq!(log.client_randoms(), vec![r]);
+        assert!(log.has_key_log());
     }
 
     #[test]
@@ -426,7 +441,8 @@ mod tests {
                 .as_deref(),
             Some("B line 1")
         );
-        assert_eq!(c.client_randoms().len(), 2);
+        assert!(c.client_randoms().is_empty(), "no TLS 1.3 entries");
+        assert!(c.has_key_log());
         assert_eq!(
             c.rsa_premaster(None, &[0; 8]).err(),
             Some(SecretError::NoKeys)

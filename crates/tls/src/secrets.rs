@@ -62,6 +62,12 @@ pub trait SecretProvider {
     fn client_randoms(&self) -> Vec<[u8; 32]> {
         Vec::new()
     }
+
+    /// True if this provider holds key-log entries at all: then a session without an entry is reported as
+    /// [`crate::Undecrypted::NoKeyLogEntry`] rather than asking for a key log.
+    fn has_key_log(&self) -> bool {
+        false
+    }
 }
 
 /// One lookup of [`SecretProvider`], to ask for its source.

@@ -31,6 +31,8 @@ const HELLO_RETRY_RANDOM: [u8; 32] = [
 
 /// Sequence numbers tried when searching keys for a capture that starts after the handshake.
 const RECOVERY_SEQ_WINDOW: u64 = 256;
+/// Most tag checks per record in that search; with many key-log entries the window shrinks to fit.
+const RECOVERY_BUDGET: u64 = 1 << 17;
 /// Records per direction tried for that search before giving up.
 const RECOVERY_RECORDS: u8 = 4;
 
@@ -717,18 +719,19 @@ impl Connection {
             ("CLIENT_TRAFFIC_SECRET_0", true),
             ("SERVER_TRAFFIC_SECRET_0", false),
         ];
-        for cr in secrets.client_randoms() {
+        let randoms = secrets.client_randoms();
+        // Entries x labels x ciphers x sequence numbers stays within the budget.
+        let per_seq = (randoms.len() as u64).saturating_mul(2 * 4).max(1);
+        let window = (RECOVERY_BUDGET / per_seq).clamp(1, RECOVERY_SEQ_WINDOW);
+        for cr in randoms {
             for (label, is_client) in LABELS {
                 let Some(secret) = secrets.tls13_secret(&cr, label) else {
                     continue;
                 };
-                let found = search_record(
-                    secret.len(),
-                    header,
-                    &mut self.scratch,
-                    RECOVERY_SEQ_WINDOW,
-                    |c, h| app_keys(&secret, c, h),
-                );
+                let found =
+                    search_record(secret.len(), header, &mut self.scratch, window, |c, h| {
+                        app_keys(&secret, c, h)
+                    });
                 let Some((keys, suite_id, range, inner)) = found else {
                     continue;
                 };
@@ -757,7 +760,7 @@ impl Connection {
                         app_keys(&p, c, h)
                     });
                     if let Some(mut k) = peer {
-                        k.prot.search_sequence(RECOVERY_SEQ_WINDOW);
+                        k.prot.search_sequence(window);
                         let mut t = Tls13Read::new(idx);
                         t.cur = Some(k);
                         self.dirs[other].read = ReadState::Tls13(Box::new(t));
@@ -824,7 +827,7 @@ impl Connection {
         ];
         let found = labels.iter().find(|l| get(l).is_some());
         let Some(first) = found else {
-            summary.reason = Some(if secrets.client_randoms().is_empty() {
+            summary.reason = Some(if !secrets.has_key_log() {
                 Undecrypted::Tls13
             } else {
                 Undecrypted::NoKeyLogEntry {
@@ -1230,7 +1233,7 @@ impl Connection {
         };
         let kdf = Kdf::for_version(hs.version, suite.prf);
         // With a key log at hand, a missing entry is the actionable reason.
-        let has_log = !secrets.client_randoms().is_empty();
+        let has_log = secrets.has_key_log();
         let cr = hs.client_random;
         let no_entry = |other: Undecrypted| {
             if has_log {
