@@ -1532,6 +1532,48 @@ mod tests {
     }
 
     #[test]
+    fn tls13_records_with_wrong_keys_are_errors_not_panics() {
+        let mut log = crate::KeyLog::new();
+        let mut text = String::new();
+        for l in crate::keylog::LABELS {
+            let len = if *l == "CLIENT_RANDOM" { 48 } else { 32 };
+            text.push_str(&format!("{l} {} {}\n", "05".repeat(32), "07".repeat(len)));
+        }
+        log.add_bytes(text.as_bytes(), "key log t.txt");
+        let mut conn = Connection::new(0);
+        let mut cache = SessionCache::new();
+        let mut events = Vec::new();
+        let mut steps = vec![
+            (true, client_hello13([5; 32])),
+            (false, server_hello13([6; 32])),
+        ];
+        for i in 0..40u8 {
+            // Records of every small length, including shorter than a tag and a lone padding byte.
+            steps.push((i % 2 == 0, record(23, &vec![i; usize::from(i)])));
+            steps.push((i % 3 == 0, record(24, &[i])));
+        }
+        for (i, (init, bytes)) in steps.iter().enumerate() {
+            conn.on_data(*init, bytes, i as u64, &log, &mut cache, &mut |ev| {
+                events.push(format!("{ev:?}"))
+            });
+        }
+        conn.on_gap(false, 100);
+        conn.on_data(
+            false,
+            &record(23, &[1; 30]),
+            99,
+            &log,
+            &mut cache,
+            &mut |_| {},
+        );
+        let s = &conn.sessions()[0];
+        assert!(s.keys);
+        assert_eq!(s.secret_source.as_deref(), Some("key log t.txt line 3"));
+        assert!(s.records_failed > 0 && s.records_decrypted == 0);
+        assert!(!events.iter().any(|e| e.starts_with("AppData")));
+    }
+
+    #[test]
     fn garbage_never_panics() {
         let mut conn = Connection::new(0);
         let mut steps = Vec::new();
