@@ -1,0 +1,572 @@
+//! `peel sip` and `peel http` end to end: the generated SIP and HTTP cases against tshark (same
+//! keys, same frames, same messages), the case-a ladder as text and HTML, and SIP over UDP and
+//! clear TCP from small captures written here.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{corpus_dir, peel, tshark_available};
+
+fn gen() -> Option<PathBuf> {
+    corpus_dir().map(|c| c.join("generated"))
+}
+
+/// (case folder, TLS port, key file)
+const SIP_CASES: &[(&str, u16, &str)] = &[
+    ("a-tls12-rsa-aes128cbc-sha-sip", 5061, "server.key.pem"),
+    (
+        "b-tls10-rsa-aes128cbc-sha-sip-resume",
+        5062,
+        "server.rsa.pem",
+    ),
+    (
+        "d1-tls12-rsa-3des-ede-cbc-sha-sip-gnutls",
+        5063,
+        "server.key.pem",
+    ),
+    (
+        "d2-tls12-rsa-rc4-128-sha-sip-gnutls",
+        5064,
+        "server.key.pem",
+    ),
+];
+
+const HTTP_CASES: &[(&str, u16, &str)] = &[
+    (
+        "c-tls12-rsa-aes256gcm-sha384-http-ipv6",
+        8443,
+        "server.key.pem",
+    ),
+    (
+        "g1-tls12-rsa-aes128-sha256-http-renegotiation",
+        8447,
+        "server.key.pem",
+    ),
+    (
+        "g2-tls12-rsa-aes128gcm-sha256-http-ticket-resume",
+        8448,
+        "server.key.pem",
+    ),
+];
+
+fn json_lines(args: &[&str]) -> Vec<serde_json::Value> {
+    let (code, out, err) = peel(args);
+    assert_eq!(code, 0, "peel {args:?}: {err}");
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// tshark's fields, one row per frame, each field split on tshark's `,` aggregator.
+fn tshark_rows(capture: &Path, keys: &str, filter: &str, fields: &[&str]) -> Vec<Vec<Vec<String>>> {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-r")
+        .arg(capture)
+        .args(["-o", keys, "-Y", filter, "-T", "fields"]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            l.split('\t')
+                .map(|f| {
+                    f.split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Per frame, the sorted list of `label call-id` of our records.
+fn ours_by_frame(
+    recs: &[serde_json::Value],
+    what: impl Fn(&serde_json::Value) -> String,
+) -> Vec<(u64, Vec<String>)> {
+    let mut out: Vec<(u64, Vec<String>)> = Vec::new();
+    for r in recs {
+        let frame = r["frame"].as_u64().unwrap();
+        match out.last_mut() {
+            Some((f, v)) if *f == frame => v.push(what(r)),
+            _ => out.push((frame, vec![what(r)])),
+        }
+    }
+    for (_, v) in &mut out {
+        v.sort();
+    }
+    out
+}
+
+fn sip_label(r: &serde_json::Value) -> String {
+    let head = match (r["method"].as_str(), r["status"].as_u64()) {
+        (Some(m), _) => m.to_string(),
+        (None, Some(s)) => s.to_string(),
+        _ => "?".into(),
+    };
+    format!("{head} {}", r["call_id"].as_str().unwrap_or("-"))
+}
+
+#[test]
+fn sip_messages_equal_tshark_and_the_transcript() {
+    let Some(g) = gen() else { return };
+    let with_tshark = tshark_available();
+    for (case, port, key) in SIP_CASES {
+        let cap = g.join(case).join("capture.pcap");
+        let key = g.join(key);
+        let recs = json_lines(&[
+            "sip",
+            "--json",
+            cap.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ]);
+        assert!(!recs.is_empty(), "{case}");
+        for r in &recs {
+            for k in ["frame", "stream", "time", "src", "dst", "call_id", "cseq"] {
+                assert!(!r[k].is_null(), "{case}: {k} missing in {r}");
+            }
+            assert!(
+                r["method"].is_string() != r["status"].is_u64(),
+                "{case}: {r}"
+            );
+            assert_eq!(r["transport"], "tls");
+        }
+        // The transcript's start lines, in order (every SIP message of the case).
+        let transcript = std::fs::read_to_string(g.join(case).join("transcript.txt")).unwrap();
+        let want: Vec<String> = transcript
+            .lines()
+            .filter(|l| l.ends_with(" SIP/2.0") || l.starts_with("SIP/2.0 "))
+            .map(|l| match l.strip_prefix("SIP/2.0 ") {
+                Some(rest) => rest.split(' ').next().unwrap().to_string(),
+                None => l.split(' ').next().unwrap().to_string(),
+            })
+            .collect();
+        let got: Vec<String> = recs
+            .iter()
+            .map(|r| sip_label(r).split(' ').next().unwrap().to_string())
+            .collect();
+        assert_eq!(got, want, "{case}: method/status sequence");
+        if with_tshark {
+            let keys = format!("tls.keys_list:0.0.0.0,{port},sip.tcp,{}", key.display());
+            let rows = tshark_rows(
+                &cap,
+                &keys,
+                "sip",
+                &[
+                    "frame.number",
+                    "sip.Method",
+                    "sip.Status-Code",
+                    "sip.Call-ID",
+                ],
+            );
+            let theirs: Vec<(u64, Vec<String>)> = rows
+                .iter()
+                .map(|row| {
+                    let frame = row[0][0].parse().unwrap();
+                    let heads = row[1].iter().chain(&row[2]);
+                    let mut v: Vec<String> = heads
+                        .zip(&row[3])
+                        .map(|(h, c)| format!("{h} {c}"))
+                        .collect();
+                    v.sort();
+                    (frame, v)
+                })
+                .collect();
+            assert_eq!(
+                ours_by_frame(&recs, sip_label),
+                theirs,
+                "{case}: against tshark"
+            );
+        }
+    }
+}
+
+#[test]
+fn http_messages_equal_tshark() {
+    let Some(g) = gen() else { return };
+    if !tshark_available() {
+        return;
+    }
+    for (case, port, key) in HTTP_CASES {
+        let cap = g.join(case).join("capture.pcap");
+        let key = g.join(key);
+        let recs = json_lines(&[
+            "http",
+            "--json",
+            cap.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ]);
+        for r in &recs {
+            for k in ["frame", "stream", "time", "host"] {
+                assert!(!r[k].is_null(), "{case}: {k} missing in {r}");
+            }
+        }
+        let label = |r: &serde_json::Value| match (r["uri"].as_str(), r["status"].as_u64()) {
+            (Some(u), _) => u.to_string(),
+            (None, Some(s)) => s.to_string(),
+            _ => "?".into(),
+        };
+        let keys = format!("tls.keys_list:0.0.0.0,{port},http,{}", key.display());
+        let rows = tshark_rows(
+            &cap,
+            &keys,
+            "http",
+            &["frame.number", "http.request.uri", "http.response.code"],
+        );
+        let theirs: Vec<(u64, Vec<String>)> = rows
+            .iter()
+            .map(|row| {
+                let mut v: Vec<String> = row[1].iter().chain(&row[2]).cloned().collect();
+                v.sort();
+                (row[0][0].parse().unwrap(), v)
+            })
+            .collect();
+        assert!(theirs.len() >= 10, "{case}");
+        assert_eq!(ours_by_frame(&recs, label), theirs, "{case}");
+    }
+}
+
+fn case_a() -> Option<(PathBuf, PathBuf)> {
+    let g = gen()?;
+    Some((
+        g.join("a-tls12-rsa-aes128cbc-sha-sip/capture.pcap"),
+        g.join("server.key.pem"),
+    ))
+}
+
+#[test]
+fn ladder_of_case_a() {
+    let Some((cap, key)) = case_a() else { return };
+    let (code, out, err) = peel(&[
+        "sip",
+        "--ladder",
+        cap.to_str().unwrap(),
+        "-k",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].contains("127.0.0.1:5061"), "{out}");
+    let labels: Vec<String> = lines
+        .iter()
+        .skip(2)
+        .map(|l| {
+            let inner = l.split('|').nth(1).unwrap();
+            inner
+                .trim_matches(|c| c == '-' || c == '<' || c == '>' || c == ' ')
+                .split(' ')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let want = [
+        "REGISTER",
+        "401",
+        "REGISTER",
+        "401",
+        "REGISTER",
+        "200",
+        "SUBSCRIBE",
+        "200",
+        "BENOTIFY",
+        "INVITE",
+        "100",
+        "180",
+        "200",
+        "ACK",
+        "BYE",
+        "200",
+    ];
+    assert_eq!(labels, want, "{out}");
+    // Requests from the client go right, everything from the server goes left.
+    assert!(
+        lines[2].contains("->|") && lines[3].contains("|<-"),
+        "{out}"
+    );
+    assert!(
+        lines[10].contains("|<-"),
+        "BENOTIFY comes from the server: {out}"
+    );
+
+    // One call only.
+    let (_, out, _) = peel(&[
+        "sip",
+        "--ladder",
+        "--call",
+        "4ec599ae59d2146a8e5486369a048e72",
+        cap.to_str().unwrap(),
+        "-k",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(out.lines().count(), 2 + 7, "{out}");
+}
+
+/// Tags open and close in order (void and self-closed elements aside).
+fn well_formed(html: &str) -> Result<(), String> {
+    const VOID: &[&str] = &["meta", "br", "hr", "img", "link", "input", "!DOCTYPE"];
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        rest = &rest[lt + 1..];
+        let gt = rest.find('>').ok_or("unclosed <")?;
+        let tag = &rest[..gt];
+        rest = &rest[gt + 1..];
+        if tag.ends_with('/') {
+            continue;
+        }
+        if let Some(name) = tag.strip_prefix('/') {
+            let open = stack
+                .pop()
+                .ok_or(format!("</{name}> without an opening tag"))?;
+            if open != name {
+                return Err(format!("<{open}> closed by </{name}>"));
+            }
+            continue;
+        }
+        let name = tag.split_whitespace().next().unwrap_or("").to_string();
+        if !VOID.contains(&name.as_str()) {
+            stack.push(name);
+        }
+    }
+    if stack.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("unclosed: {stack:?}"))
+    }
+}
+
+#[test]
+fn html_ladder_of_case_a() {
+    let Some((cap, key)) = case_a() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("a.html");
+    let (code, _, err) = peel(&[
+        "sip",
+        cap.to_str().unwrap(),
+        "-k",
+        key.to_str().unwrap(),
+        "--html",
+        out_path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(&out_path).unwrap();
+    well_formed(&html).unwrap();
+    assert!(html.contains("<svg") && html.contains("</svg>"));
+    for m in [
+        "REGISTER",
+        "401 Unauthorized",
+        "SUBSCRIBE",
+        "BENOTIFY",
+        "INVITE",
+        "180 Ringing",
+        "ACK",
+        "BYE",
+    ] {
+        assert!(html.contains(m), "{m}");
+    }
+    assert_eq!(html.matches("<g class=\"arrow\">").count(), 16);
+    assert!(!html.contains("<script"));
+    assert!(!html.contains(" src="));
+    assert!(well_formed("<a><b></a>").is_err());
+}
+
+#[test]
+fn dialogs_of_case_a() {
+    let Some((cap, key)) = case_a() else { return };
+    let recs = json_lines(&[
+        "sip",
+        "--dialogs",
+        "--json",
+        cap.to_str().unwrap(),
+        "-k",
+        key.to_str().unwrap(),
+    ]);
+    let got: Vec<(String, String)> = recs
+        .iter()
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap().to_string(),
+                r["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("registration".to_string(), "established".to_string()),
+            ("subscription".into(), "established".into()),
+            ("call".into(), "terminated".into())
+        ]
+    );
+    assert_eq!(recs[2]["transactions"][0], "1 INVITE -> 100,180,200");
+}
+
+#[test]
+fn lync_fields_in_json() {
+    let Some((cap, key)) = case_a() else { return };
+    let recs = json_lines(&[
+        "sip",
+        "--json",
+        cap.to_str().unwrap(),
+        "-k",
+        key.to_str().unwrap(),
+    ]);
+    let ntlm: Vec<&str> = recs
+        .iter()
+        .flat_map(|r| r["auth"].as_array().into_iter().flatten())
+        .filter_map(|a| a["ntlm"].as_str())
+        .collect();
+    assert_eq!(ntlm, ["NEGOTIATE", "CHALLENGE", "AUTHENTICATE"]);
+    let invite = recs.iter().find(|r| r["method"] == "INVITE").unwrap();
+    assert_eq!(invite["ms_conversation_id"], "Ac6KyFiOvUTi1OuVjOukeg");
+    assert_eq!(invite["epid"], "b61ad86758");
+    assert!(invite["sdp"]
+        .as_str()
+        .unwrap()
+        .starts_with("audio 50020 RTP/SAVP x-msrta/16000"));
+    let first_401 = recs.iter().find(|r| r["status"] == 401).unwrap();
+    let schemes: Vec<&str> = first_401["auth"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["scheme"].as_str().unwrap())
+        .collect();
+    assert_eq!(schemes, ["NTLM", "Kerberos", "TLS-DSK"]);
+    assert_eq!(first_401["auth"][0]["targetname"], "lyncfe01.peel.test");
+}
+
+// --- Small captures written here: SIP over UDP and over clear TCP. ---
+
+fn pcap(frames: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&4u16.to_le_bytes());
+    out.extend_from_slice(&[0; 8]);
+    out.extend_from_slice(&65535u32.to_le_bytes());
+    out.extend_from_slice(&1u32.to_le_bytes()); // Ethernet
+    for (i, f) in frames.iter().enumerate() {
+        out.extend_from_slice(&(1_700_000_000u32 + i as u32).to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        out.extend_from_slice(f);
+    }
+    out
+}
+
+fn ipv4(proto: u8, src: [u8; 4], dst: [u8; 4], l4: &[u8]) -> Vec<u8> {
+    let mut f = vec![0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0x08, 0x00];
+    let total = (20 + l4.len()) as u16;
+    let mut ip = vec![0x45, 0];
+    ip.extend_from_slice(&total.to_be_bytes());
+    ip.extend_from_slice(&[0, 0, 0x40, 0, 64, proto, 0, 0]);
+    ip.extend_from_slice(&src);
+    ip.extend_from_slice(&dst);
+    let mut sum: u32 = ip
+        .chunks(2)
+        .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
+        .sum();
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    let ck = !(sum as u16);
+    ip[10..12].copy_from_slice(&ck.to_be_bytes());
+    f.extend_from_slice(&ip);
+    f.extend_from_slice(l4);
+    f
+}
+
+fn udp(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+    let mut u = Vec::new();
+    u.extend_from_slice(&sport.to_be_bytes());
+    u.extend_from_slice(&dport.to_be_bytes());
+    u.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+    u.extend_from_slice(&[0, 0]);
+    u.extend_from_slice(payload);
+    u
+}
+
+fn tcp(sport: u16, dport: u16, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+    let mut t = Vec::new();
+    t.extend_from_slice(&sport.to_be_bytes());
+    t.extend_from_slice(&dport.to_be_bytes());
+    t.extend_from_slice(&seq.to_be_bytes());
+    t.extend_from_slice(&ack.to_be_bytes());
+    t.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    t.extend_from_slice(payload);
+    t
+}
+
+const OPTIONS: &str = "OPTIONS sip:b@10.0.0.2 SIP/2.0\r\nv: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\nf: <sip:a@10.0.0.1>;tag=1\r\nt: <sip:b@10.0.0.2>\r\ni: udp-call-1\r\nCSeq: 1 OPTIONS\r\nl: 0\r\n\r\n";
+const OK: &str = "SIP/2.0 200 OK\r\nv: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\nf: <sip:a@10.0.0.1>;tag=1\r\nt: <sip:b@10.0.0.2>;tag=2\r\ni: udp-call-1\r\nCSeq: 1 OPTIONS\r\nms-diagnostics: 2;reason=\"See response\";source=\"fe\"\r\nl: 0\r\n\r\n";
+
+#[test]
+fn sip_over_udp_and_clear_tcp() {
+    let (a, b) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+    let invite = "INVITE sip:b@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/TCP 10.0.0.1:40000;branch=z9hG4bK2\r\nFrom: <sip:a@x>;tag=3\r\nTo: <sip:b@x>\r\nCall-ID: tcp-call-1\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: 28\r\n\r\nv=0\r\nm=audio 4000 RTP/AVP 0\r\n";
+    let (first, second) = invite.as_bytes().split_at(100);
+    let frames = vec![
+        ipv4(17, a, b, &udp(5060, 5060, OPTIONS.as_bytes())),
+        ipv4(17, b, a, &udp(5060, 5060, OK.as_bytes())),
+        ipv4(6, a, b, &tcp(40000, 5070, 1000, 0, 0x02, b"")),
+        ipv4(6, b, a, &tcp(5070, 40000, 5000, 1001, 0x12, b"")),
+        ipv4(6, a, b, &tcp(40000, 5070, 1001, 5001, 0x18, first)),
+        ipv4(
+            6,
+            a,
+            b,
+            &tcp(40000, 5070, 1001 + first.len() as u32, 5001, 0x18, second),
+        ),
+        // A keep-alive, then the next message in the same segment.
+        ipv4(
+            6,
+            a,
+            b,
+            &tcp(
+                40000,
+                5070,
+                1001 + invite.len() as u32,
+                5001,
+                0x18,
+                &[b"\r\n\r\n", OPTIONS.as_bytes()].concat(),
+            ),
+        ),
+    ];
+    // (A clear stream that starts with a keep-alive is taken for TLS by the facade's first-byte
+    // judgement, so the keep-alive comes after the first message here.)
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sip.pcap");
+    std::fs::write(&path, pcap(&frames)).unwrap();
+    let recs = json_lines(&["sip", "--json", path.to_str().unwrap()]);
+    assert_eq!(recs.len(), 4, "{recs:?}");
+    assert_eq!(recs[0]["transport"], "udp");
+    assert_eq!(recs[0]["src"], "10.0.0.1:5060");
+    assert_eq!(recs[0]["call_id"], "udp-call-1");
+    assert_eq!(recs[1]["status"], 200);
+    assert_eq!(recs[1]["ms_diagnostics"][0]["code"], 2);
+    assert_eq!(recs[2]["transport"], "tcp");
+    assert_eq!(recs[2]["frame"], 6);
+    assert_eq!(recs[2]["method"], "INVITE");
+    assert_eq!(recs[2]["src"], "10.0.0.1:40000");
+    assert_eq!(recs[2]["dst"], "10.0.0.2:5070");
+    assert_eq!(recs[2]["sdp"], "audio 4000 RTP/AVP 0");
+    assert_eq!(recs[3]["frame"], 7);
+    assert_eq!(recs[3]["method"], "OPTIONS");
+    assert_eq!(recs[3]["transport"], "tcp");
+}
