@@ -12,6 +12,9 @@ pub struct KeyArgs {
     /// Password for encrypted keys, from the first line of FILE (else PEEL_KEY_PASSWORD, else a prompt).
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
+    /// NSS key log (SSLKEYLOGFILE: CLIENT_RANDOM, RSA, TLS 1.3 traffic secrets). Repeatable.
+    #[arg(long = "keylog", value_name = "FILE")]
+    pub keylogs: Vec<PathBuf>,
 }
 
 impl KeyArgs {
@@ -19,6 +22,7 @@ impl KeyArgs {
         Ok(peel::Secrets::load(&peel::KeyOptions {
             keys: self.keys.clone(),
             password_file: self.password_file.clone(),
+            keylogs: self.keylogs.clone(),
         })?)
     }
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use peel_capture::{DecryptionSecrets, Format, LinkType, Packet, Timestamp};
 use peel_flow::Endpoint;
-use peel_tls::{Event, Side};
+use peel_tls::{Event, SecretProvider, Side};
 use peel_wire::encode;
 use peel_wire::{IpProto, TcpFlags};
 
@@ -103,7 +103,8 @@ pub fn decrypt(
     };
     let (tracker, report) = tls::analyze(path, secrets, None, &mut sink)?;
     let sessions = tls::session_records(&tracker);
-    let (keylog, secrets_written) = keylog_text(&tracker, opts.streams.as_deref());
+    let provider = peel_tls::keylog::Chain(secrets, tracker.dsb_secrets());
+    let (keylog, secrets_written) = keylog_text(&tracker, &provider, opts.streams.as_deref());
 
     if let Some(file) = &opts.keylog_out {
         write_file(file, keylog.as_bytes())?;
@@ -181,7 +182,12 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 
 /// `CLIENT_RANDOM <client_random> <master_secret>` for every session whose master secret is known
 /// (from the RSA key or a key log), limited to `streams` when given.
-fn keylog_text(tracker: &TlsTracker, streams: Option<&[u32]>) -> (String, usize) {
+/// TLS 1.3 sessions get their traffic secrets (they can only have come from a key log or DSB).
+fn keylog_text(
+    tracker: &TlsTracker,
+    provider: &dyn SecretProvider,
+    streams: Option<&[u32]>,
+) -> (String, usize) {
     let mut text = String::new();
     let mut n = 0;
     let mut seen = std::collections::HashSet::new();
@@ -190,18 +196,37 @@ fn keylog_text(tracker: &TlsTracker, streams: Option<&[u32]>) -> (String, usize)
             continue;
         }
         for (i, s) in conn.sessions().iter().enumerate() {
-            let (Some(cr), Some(ms)) = (s.client_random, conn.master_secret(i)) else {
-                continue;
-            };
-            if !seen.insert(cr) {
+            let Some(cr) = s.client_random else { continue };
+            if !s.decrypted() || !seen.insert(cr) {
                 continue;
             }
-            let _ = writeln!(text, "CLIENT_RANDOM {} {}", hex(&cr), hex(ms.expose()));
-            n += 1;
+            if let Some(ms) = conn.master_secret(i) {
+                let _ = writeln!(text, "CLIENT_RANDOM {} {}", hex(&cr), hex(ms.expose()));
+                n += 1;
+                continue;
+            }
+            let mut any = false;
+            for label in TLS13_LABELS {
+                if let Some(secret) = provider.tls13_secret(&cr, label) {
+                    let _ = writeln!(text, "{label} {} {}", hex(&cr), hex(&secret));
+                    any = true;
+                }
+            }
+            n += usize::from(any);
         }
     }
     (text, n)
 }
+
+/// The NSS labels of TLS 1.3 secrets, as a key log carries them.
+const TLS13_LABELS: [&str; 6] = [
+    "CLIENT_EARLY_TRAFFIC_SECRET",
+    "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+    "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+    "CLIENT_TRAFFIC_SECRET_0",
+    "SERVER_TRAFFIC_SECRET_0",
+    "EXPORTER_SECRET",
+];
 
 fn hex(b: &[u8]) -> String {
     let mut s = String::with_capacity(b.len() * 2);

@@ -29,6 +29,13 @@ pub enum Error {
     UnknownOutputFormat(PathBuf),
     /// A private key could not be loaded (wrong password, not a key, ...).
     Key(peel_keys::Error),
+    /// A key log could not be read.
+    KeyLog {
+        /// The key log file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
 }
 
 impl Error {
@@ -47,6 +54,9 @@ impl fmt::Display for Error {
             }
             Error::Write(e) => write!(f, "cannot write output: {e}"),
             Error::Key(e) => write!(f, "{e}"),
+            Error::KeyLog { path, source } => {
+                write!(f, "cannot use key log {}: {source}", path.display())
+            }
             Error::UnknownOutputFormat(p) => write!(
                 f,
                 "cannot tell the capture format of {} from its extension: use .pcapng, .pcap or .cap",
@@ -60,7 +70,9 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Capture { source, .. } => Some(source),
-            Error::Output { source, .. } | Error::Write(source) => Some(source),
+            Error::Output { source, .. } | Error::Write(source) | Error::KeyLog { source, .. } => {
+                Some(source)
+            }
             Error::UnknownOutputFormat(_) => None,
             Error::Key(e) => Some(e),
         }

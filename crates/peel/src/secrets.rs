@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 
 use peel_keys::{FileOrEnvOrPrompt, KeyRing, NoMatch, PasswordSource};
+use peel_tls::keylog::KeyLog;
+use peel_tls::secrets::SecretQuery;
 use peel_tls::{SecretError, SecretProvider, Zeroizing};
 
 use crate::Error;
@@ -15,12 +17,15 @@ pub struct KeyOptions {
     pub keys: Vec<PathBuf>,
     /// File holding the password for encrypted keys (first line).
     pub password_file: Option<PathBuf>,
+    /// NSS key logs (`SSLKEYLOGFILE`).
+    pub keylogs: Vec<PathBuf>,
 }
 
 /// Loaded secrets: private keys (and, later, key logs and DSB secrets).
 #[derive(Debug, Default)]
 pub struct Secrets {
     ring: KeyRing,
+    keylog: KeyLog,
 }
 
 impl Secrets {
@@ -42,7 +47,28 @@ impl Secrets {
         for path in &opts.keys {
             ring.load(path, passwords).map_err(Error::Key)?;
         }
-        Ok(Secrets { ring })
+        let mut keylog = KeyLog::new();
+        for path in &opts.keylogs {
+            let counts = keylog.add_file(path).map_err(|source| Error::KeyLog {
+                path: path.clone(),
+                source,
+            })?;
+            if counts.secrets == 0 {
+                return Err(Error::KeyLog {
+                    path: path.clone(),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "no CLIENT_RANDOM, RSA or TLS 1.3 secret lines in it: is it an NSS key log (SSLKEYLOGFILE)?",
+                    ),
+                });
+            }
+        }
+        Ok(Secrets { ring, keylog })
+    }
+
+    /// The key logs given with `--keylog`.
+    pub fn keylog(&self) -> &KeyLog {
+        &self.keylog
     }
 
     /// The key ring (for reports: which key file matched which certificate).
@@ -70,5 +96,25 @@ impl SecretProvider for Secrets {
             Err(peel_keys::Error::DecryptionFailed { .. }) => Err(SecretError::DecryptFailed),
             Err(e) => Err(SecretError::KeyUnusable(e.to_string())),
         }
+    }
+
+    fn master_secret(&self, client_random: &[u8; 32]) -> Option<Zeroizing<Vec<u8>>> {
+        self.keylog.master_secret(client_random)
+    }
+
+    fn premaster_by_encrypted(&self, prefix: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        self.keylog.premaster_by_encrypted(prefix)
+    }
+
+    fn tls13_secret(&self, client_random: &[u8; 32], label: &str) -> Option<Zeroizing<Vec<u8>>> {
+        self.keylog.tls13_secret(client_random, label)
+    }
+
+    fn secret_source(&self, query: SecretQuery<'_>) -> Option<String> {
+        self.keylog.secret_source(query)
+    }
+
+    fn client_randoms(&self) -> Vec<[u8; 32]> {
+        self.keylog.client_randoms()
     }
 }

@@ -5,8 +5,10 @@
 
 use std::path::Path;
 
+use peel_capture::DecryptionSecrets;
 use peel_flow::{Direction, Endpoint, Reassembler, ReassemblyConfig, StreamEvent};
-use peel_tls::{Connection, Resumption, SessionCache, SessionSummary, Undecrypted};
+use peel_tls::keylog::{Chain, KeyLog};
+use peel_tls::{Connection, Resumption, SecretProvider, SessionCache, SessionSummary, Undecrypted};
 pub use peel_tls::{Event, Side};
 use serde::Serialize;
 
@@ -91,6 +93,8 @@ pub struct TlsTracker {
     /// Stream to restrict the work to (`peel follow`); the others are still tracked for their
     /// handshakes so that resumption across connections works.
     only: Option<u32>,
+    /// Secrets found in the capture's Decryption Secrets Blocks.
+    dsb: KeyLog,
 }
 
 impl TlsTracker {
@@ -99,14 +103,20 @@ impl TlsTracker {
             streams: Vec::new(),
             cache,
             only,
+            dsb: KeyLog::new(),
         }
+    }
+
+    /// Secrets the capture carried in Decryption Secrets Blocks.
+    pub fn dsb_secrets(&self) -> &KeyLog {
+        &self.dsb
     }
 
     fn segment(
         &mut self,
         seg: &TcpSegment<'_>,
         frame: u64,
-        secrets: &Secrets,
+        secrets: &dyn SecretProvider,
         sink: &mut dyn TlsSink,
     ) {
         let idx = seg.stream as usize;
@@ -157,7 +167,7 @@ impl TlsTracker {
         }
     }
 
-    fn finish(&mut self, secrets: &Secrets, sink: &mut dyn TlsSink) {
+    fn finish(&mut self, secrets: &dyn SecretProvider, sink: &mut dyn TlsSink) {
         let only = self.only;
         let cache = &mut self.cache;
         for st in self.streams.iter_mut().flatten() {
@@ -243,7 +253,7 @@ struct FeedState<'s> {
     kind: &'s mut StreamKind,
     stream: u32,
     only: Option<u32>,
-    secrets: &'s Secrets,
+    secrets: &'s dyn SecretProvider,
     cache: &'s mut SessionCache,
     fed: &'s mut u64,
     valid: &'s mut bool,
@@ -328,14 +338,24 @@ fn one_pass(
 ) -> Result<(TlsTracker, RunReport), Error> {
     let mut capture = Capture::open(path)?;
     let mut tracker = TlsTracker::new(cache, only);
+    // Secrets from the capture's own Decryption Secrets Blocks, added as the file reaches them.
+    let mut dsb = KeyLog::new();
+    let mut blocks = 0usize;
     let report = capture.walk(|view| {
+        for s in view.new_secrets {
+            if s.secrets_type == DecryptionSecrets::TLS_KEY_LOG {
+                blocks += 1;
+                dsb.add_bytes(&s.data, &format!("DSB #{blocks} in the capture"));
+            }
+        }
         sink.frame(view);
         if let Some(seg) = &view.tcp {
-            tracker.segment(seg, view.record.frame, secrets, sink);
+            tracker.segment(seg, view.record.frame, &Chain(secrets, &dsb), sink);
         }
         Ok(())
     })?;
-    tracker.finish(secrets, sink);
+    tracker.finish(&Chain(secrets, &dsb), sink);
+    tracker.dsb = dsb;
     Ok((tracker, report))
 }
 
@@ -400,6 +420,9 @@ pub struct TlsSessionRecord {
     pub records_decrypted: u64,
     /// Records whose integrity check failed.
     pub records_failed: u64,
+    /// Where the secret that decrypted it came from (`RSA private key ...`, `key log FILE line N`,
+    /// `DSB #n in the capture`).
+    pub secret_source: Option<String>,
 }
 
 /// Builds the `peel tls` records of a finished pass.
@@ -453,6 +476,7 @@ pub fn session_records(tracker: &TlsTracker) -> Vec<TlsSessionRecord> {
                     .map(|w| w.message(&format!("{n} (stream {stream})"))),
                 records_decrypted: s.records_decrypted,
                 records_failed: s.records_failed,
+                secret_source: s.secret_source.clone(),
             });
         }
     }
