@@ -13,6 +13,8 @@
 //! - [`ladder`]: a call-flow ladder as text and as a self-contained HTML/SVG page.
 //! - [`http1::Connection`]: HTTP/1.x requests and responses of one TCP connection (Content-Length,
 //!   chunked, end at close, pipelining, gzip/deflate bodies).
+//! - [`http2::Connection`]: HTTP/2 header blocks of one connection (frames, HPACK with the
+//!   Huffman code of RFC 7541 Appendix B): `:method`, `:path`, `:status` per stream.
 //!
 //! Malformed traffic is data: a message that does not parse is returned with [`sip::Malformed`]
 //! saying where and why parsing stopped. Every length the traffic controls is capped ([`Limits`]).
@@ -29,6 +31,7 @@
 
 pub mod base64;
 pub mod http1;
+pub mod http2;
 pub mod ladder;
 pub mod sip;
 mod text;
