@@ -62,11 +62,17 @@ fn json_lines(args: &[&str]) -> Vec<serde_json::Value> {
 }
 
 /// tshark's fields, one row per frame, each field split on tshark's `,` aggregator.
-fn tshark_rows(capture: &Path, keys: &str, filter: &str, fields: &[&str]) -> Vec<Vec<Vec<String>>> {
+fn tshark_rows(
+    capture: &Path,
+    extra: &[&str],
+    filter: &str,
+    fields: &[&str],
+) -> Vec<Vec<Vec<String>>> {
     let mut cmd = Command::new("tshark");
     cmd.arg("-r")
         .arg(capture)
-        .args(["-o", keys, "-Y", filter, "-T", "fields"]);
+        .args(extra)
+        .args(["-Y", filter, "-T", "fields"]);
     for f in fields {
         cmd.args(["-e", f]);
     }
@@ -163,7 +169,7 @@ fn sip_messages_equal_tshark_and_the_transcript() {
             let keys = format!("tls.keys_list:0.0.0.0,{port},sip.tcp,{}", key.display());
             let rows = tshark_rows(
                 &cap,
-                &keys,
+                &["-o", &keys],
                 "sip",
                 &[
                     "frame.number",
@@ -223,7 +229,7 @@ fn http_messages_equal_tshark() {
         let keys = format!("tls.keys_list:0.0.0.0,{port},http,{}", key.display());
         let rows = tshark_rows(
             &cap,
-            &keys,
+            &["-o", &keys],
             "http",
             &["frame.number", "http.request.uri", "http.response.code"],
         );
@@ -709,5 +715,118 @@ fn keylog_and_dsb_cases_equal_tshark() {
             .collect();
         assert!(!theirs.is_empty(), "{case}/{file}: tshark found nothing");
         assert_eq!(ours, theirs, "{case}/{file}");
+    }
+}
+
+fn h2_frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    let mut f = (payload.len() as u32).to_be_bytes()[1..].to_vec();
+    f.push(kind);
+    f.push(flags);
+    f.extend_from_slice(&stream.to_be_bytes());
+    f.extend_from_slice(payload);
+    f
+}
+
+/// HTTP/2 with prior knowledge on clear TCP (h2c): requests and responses from header blocks,
+/// HPACK with Huffman strings and the dynamic table, compared with tshark when it is installed.
+#[test]
+fn http2_clear_text_equals_tshark() {
+    let (a, b) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+    // RFC 7541 C.4.1 and C.4.2 request blocks (the second refers to the dynamic table).
+    let req1 = [
+        0x82, 0x86, 0x84, 0x41, 0x8c, 0xf1, 0xe3, 0xc2, 0xe5, 0xf2, 0x3a, 0x6b, 0xa0, 0xab, 0x90,
+        0xf4, 0xff,
+    ];
+    let req2 = [
+        0x82, 0x86, 0x84, 0xbe, 0x58, 0x86, 0xa8, 0xeb, 0x10, 0x64, 0x9c, 0xbf,
+    ];
+    let mut client = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    client.extend(h2_frame(0x4, 0, 0, &[]));
+    client.extend(h2_frame(0x1, 0x5, 1, &req1));
+    client.extend(h2_frame(0x1, 0x5, 3, &req2));
+    let server1 = [
+        h2_frame(0x4, 0, 0, &[]),
+        h2_frame(0x1, 0x4, 1, &[0x88]),
+        h2_frame(0x0, 0x1, 1, b"hello"),
+    ]
+    .concat();
+    let server2 = [
+        h2_frame(0x1, 0x4, 3, &[0x8d]),
+        h2_frame(0x0, 0x1, 3, b"nope"),
+    ]
+    .concat();
+    let (c1, c2) = client.split_at(40);
+    let mut seq_c = 1001u32;
+    let mut seq_s = 5001u32;
+    let mut frames = vec![
+        ipv4(6, a, b, &tcp(40000, 8080, 1000, 0, 0x02, b"")),
+        ipv4(6, b, a, &tcp(8080, 40000, 5000, 1001, 0x12, b"")),
+    ];
+    for (from_client, data) in [
+        (true, c1),
+        (true, c2),
+        (false, &server1[..]),
+        (false, &server2[..]),
+    ] {
+        if from_client {
+            frames.push(ipv4(6, a, b, &tcp(40000, 8080, seq_c, seq_s, 0x18, data)));
+            seq_c += data.len() as u32;
+        } else {
+            frames.push(ipv4(6, b, a, &tcp(8080, 40000, seq_s, seq_c, 0x18, data)));
+            seq_s += data.len() as u32;
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h2c.pcap");
+    std::fs::write(&path, pcap(&frames)).unwrap();
+    let recs = json_lines(&["http", "--json", path.to_str().unwrap()]);
+    let got: Vec<(u64, String, String)> = recs
+        .iter()
+        .map(|r| {
+            let what = match (r["uri"].as_str(), r["status"].as_u64()) {
+                (Some(u), _) => u.to_string(),
+                (None, Some(s)) => s.to_string(),
+                _ => "?".into(),
+            };
+            (
+                r["frame"].as_u64().unwrap(),
+                what,
+                r["host"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let host = "www.example.com".to_string();
+    assert_eq!(
+        got,
+        [
+            (4, "/".to_string(), host.clone()),
+            (4, "/".to_string(), host.clone()),
+            (5, "200".to_string(), host.clone()),
+            (6, "404".to_string(), host.clone())
+        ]
+    );
+    assert!(recs.iter().all(|r| r["version"] == "HTTP/2"));
+    assert_eq!(recs[1]["h2_stream"], 3);
+    if tshark_available() {
+        let rows = tshark_rows(
+            &path,
+            &["-d", "tcp.port==8080,http2"],
+            "http2.header",
+            &["frame.number", "http2.headers.path", "http2.headers.status"],
+        );
+        let theirs: Vec<(u64, Vec<String>)> = rows
+            .iter()
+            .map(|row| {
+                let mut v: Vec<String> = row[1].iter().chain(&row[2]).cloned().collect();
+                v.sort();
+                (row[0][0].parse().unwrap(), v)
+            })
+            .collect();
+        let ours = ours_by_frame(&recs, |r| match (r["uri"].as_str(), r["status"].as_u64()) {
+            (Some(u), _) => u.to_string(),
+            (None, Some(s)) => s.to_string(),
+            _ => "?".into(),
+        });
+        assert_eq!(ours, theirs);
     }
 }

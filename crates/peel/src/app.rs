@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use peel_dissect::http1::{self, looks_like_http};
+use peel_dissect::http2;
 use peel_dissect::sip::{self, looks_like_sip, CallTracker, Framer};
 use peel_dissect::Limits;
 use serde::Serialize;
@@ -195,8 +196,11 @@ pub struct HttpRecord {
     pub reason: Option<String>,
     /// Host header of the request (for a response: of the request it answers).
     pub host: Option<String>,
-    /// `HTTP/1.1`, ...
+    /// `HTTP/1.1`, `HTTP/2`, ...
     pub version: String,
+    /// HTTP/2 stream identifier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub h2_stream: Option<u32>,
     /// Content-Type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
@@ -353,6 +357,7 @@ enum Proto {
     Unknown,
     Sip,
     Http,
+    Http2,
     Other,
 }
 
@@ -367,6 +372,9 @@ struct StreamApp {
     sniffed: [usize; 2],
     sip: [Framer; 2],
     http: http1::Connection,
+    h2: http2::Connection,
+    /// `:authority` of each HTTP/2 request, by HTTP/2 stream.
+    h2_hosts: HashMap<u32, Option<String>>,
     /// Host of each request not yet answered.
     hosts: std::collections::VecDeque<Option<String>>,
 }
@@ -383,6 +391,8 @@ impl StreamApp {
                 Framer::new(Limits::default()),
             ],
             http: http1::Connection::new(Limits::default()),
+            h2: http2::Connection::new(),
+            h2_hosts: HashMap::new(),
             hosts: Default::default(),
         }
     }
@@ -436,7 +446,7 @@ impl AppSink {
         };
         match st.proto {
             Proto::Other => {}
-            Proto::Sip | Proto::Http => self.feed(o, bytes),
+            Proto::Sip | Proto::Http | Proto::Http2 => self.feed(o, bytes),
             Proto::Unknown => {
                 let Some(buf) = st.sniff.get_mut(o.dir) else {
                     return;
@@ -446,7 +456,12 @@ impl AppSink {
                     *n += bytes.len();
                 }
                 let joined: Vec<u8> = buf.iter().flat_map(|(_, b)| b.iter().copied()).collect();
-                let proto = judge(&joined);
+                let mut proto = judge(&joined);
+                // Only the client's first bytes may rule a stream out: a server may speak
+                // first in binary (an HTTP/2 SETTINGS frame in TLS 1.3 0.5-RTT data).
+                if proto == Proto::Other && o.dir != 0 {
+                    proto = Proto::Unknown;
+                }
                 if proto == Proto::Unknown
                     && st.sniffed.get(o.dir).copied().unwrap_or(0) <= SNIFF_MAX
                 {
@@ -498,6 +513,15 @@ impl AppSink {
                 let hosts = &mut st.hosts;
                 st.http.push(o.dir == 0, bytes, &mut |m| {
                     http.push(http_record(
+                        m, o.frame, o.stream, time, &src, &dst, transport, o.tls_side, hosts,
+                    ));
+                });
+            }
+            Proto::Http2 => {
+                let http = &mut self.http;
+                let hosts = &mut st.h2_hosts;
+                st.h2.push(o.dir == 0, bytes, &mut |m| {
+                    http.push(h2_record(
                         m, o.frame, o.stream, time, &src, &dst, transport, o.tls_side, hosts,
                     ));
                 });
@@ -676,13 +700,17 @@ impl TlsSink for AppSink {
                     ));
                 });
             }
+            Proto::Http2 => st.h2.gap(dir == 0),
             _ => {}
         }
     }
 }
 
-/// SIP, HTTP/1.x, something else, or not known yet (no complete first line).
+/// SIP, HTTP/1.x, HTTP/2 (client preface), something else, or not known yet (no complete first line).
 fn judge(bytes: &[u8]) -> Proto {
+    if http2::PREFACE.starts_with(bytes) {
+        return Proto::Unknown;
+    }
     let Some(start) = bytes.iter().position(|&c| c != b'\r' && c != b'\n') else {
         return Proto::Unknown;
     };
@@ -692,6 +720,9 @@ fn judge(bytes: &[u8]) -> Proto {
     };
     let line = rest.get(..nl).unwrap_or(&[]);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if rest.starts_with(http2::PREFACE) {
+        return Proto::Http2;
+    }
     if looks_like_sip(line) {
         Proto::Sip
     } else if looks_like_http(line) {
@@ -815,6 +846,7 @@ fn http_record(
         reason,
         host,
         version: m.version.clone(),
+        h2_stream: None,
         content_type: m.header("Content-Type").map(str::to_string),
         body_length: m.wire_body_len,
         decoded_length: m.decoded.then_some(m.body.len()),
@@ -833,4 +865,47 @@ pub fn ladder_text(arrows: &[Arrow]) -> String {
 /// The ladder as a self-contained HTML page (see [`peel_dissect::ladder::html`]).
 pub fn ladder_html(title: &str, arrows: &[Arrow]) -> String {
     peel_dissect::ladder::html(title, arrows)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn h2_record(
+    m: http2::Message,
+    frame: u64,
+    stream: u32,
+    time: f64,
+    src: &str,
+    dst: &str,
+    transport: &'static str,
+    tls_side: Option<Side>,
+    hosts: &mut HashMap<u32, Option<String>>,
+) -> HttpRecord {
+    let host = if m.from_client {
+        let h = m.authority().map(str::to_string);
+        if hosts.len() < 100_000 {
+            hosts.insert(m.stream_id, h.clone());
+        }
+        h
+    } else {
+        hosts.get(&m.stream_id).cloned().flatten()
+    };
+    HttpRecord {
+        frame,
+        stream,
+        time,
+        src: src.to_string(),
+        dst: dst.to_string(),
+        transport,
+        method: m.method().map(str::to_string),
+        uri: m.path().map(str::to_string),
+        status: m.status(),
+        reason: None,
+        host,
+        version: "HTTP/2".into(),
+        h2_stream: Some(m.stream_id),
+        content_type: m.header("content-type").map(str::to_string),
+        body_length: 0,
+        decoded_length: None,
+        error: m.error.as_ref().map(|e| e.to_string()),
+        tls_side,
+    }
 }
