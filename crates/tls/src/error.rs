@@ -97,6 +97,9 @@ pub enum RecordFault {
     HandshakeTooLong,
     /// A handshake message did not parse.
     MalformedHandshake(&'static str),
+    /// The record's content was compressed (RFC 3749 DEFLATE) and did not inflate: corrupt, larger than
+    /// a record may be, or its history was lost to a gap.
+    Decompression,
 }
 
 impl fmt::Display for RecordFault {
@@ -114,6 +117,12 @@ impl fmt::Display for RecordFault {
             RecordFault::BadHeader => write!(f, "implausible record header; resynchronising"),
             RecordFault::HandshakeTooLong => write!(f, "handshake message longer than the cap"),
             RecordFault::MalformedHandshake(m) => write!(f, "malformed {m} message"),
+            RecordFault::Decompression => {
+                write!(
+                    f,
+                    "compressed record did not inflate (corrupt, too large, or after a gap)"
+                )
+            }
         }
     }
 }

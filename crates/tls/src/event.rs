@@ -147,6 +147,8 @@ pub enum Undecrypted {
     },
     /// Parts of the handshake (ServerHello or ClientKeyExchange) are missing.
     HandshakeIncomplete,
+    /// The server chose a record compression method peel cannot undo (only null and DEFLATE are known).
+    UnsupportedCompression(u8),
     /// Keys were derived but records failed their MAC/tag checks.
     MacFailures {
         /// Number of failed records.
@@ -191,6 +193,9 @@ impl Undecrypted {
                 } else {
                     "a CLIENT_RANDOM line with the master secret is needed"
                 }
+            ),
+            Undecrypted::UnsupportedCompression(m) => format!(
+                "session {n} compresses its records with method {m}, which peel cannot decompress (only null and DEFLATE)"
             ),
             Undecrypted::HandshakeNotSeen => format!(
                 "session {n}: the handshake is not in the capture (it started mid-connection); capture from the connection's start or supply a key log"
@@ -265,6 +270,9 @@ pub struct SessionSummary {
     /// TLS 1.3 0-RTT records that could not be decrypted (no `CLIENT_EARLY_TRAFFIC_SECRET`, or data the
     /// server rejected); skipped, as the server skips them.
     pub early_records_skipped: u64,
+    /// `CompressionMethod` from the ServerHello (0 null, 1 DEFLATE: RFC 3749); records are inflated after
+    /// decryption.
+    pub compression_method: u8,
 }
 
 impl SessionSummary {
@@ -295,6 +303,7 @@ impl SessionSummary {
             hello_retry: false,
             early_data_offered: false,
             early_records_skipped: 0,
+            compression_method: 0,
         }
     }
 

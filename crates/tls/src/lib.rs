@@ -105,6 +105,7 @@
 
 pub mod cache;
 pub mod cipher;
+pub mod compression;
 pub mod error;
 pub mod event;
 pub mod extension;

@@ -6,6 +6,7 @@
 
 use crate::cache::SessionCache;
 use crate::cipher::{ProtectionParams, RecordProtection};
+use crate::compression::{CompressionMethod, Inflater};
 use crate::error::{RecordFault, SecretError};
 use crate::event::{Event, Resumption, SessionSummary, Side, Undecrypted};
 use crate::extension::ExtensionType;
@@ -61,8 +62,9 @@ enum HsState {
 enum ReadState {
     /// No ChangeCipherSpec yet: records are in the clear.
     Plain,
-    /// Records are protected by the keys of session `.1`.
-    Protected(Box<RecordProtection>, usize),
+    /// Records are protected by the keys of session `.1`; with `.2` their content is DEFLATE-compressed
+    /// (RFC 3749), one decompression stream per connection state.
+    Protected(Box<RecordProtection>, usize, Option<Box<Inflater>>),
     /// Records are protected by keys we do not have.
     Opaque,
     /// TLS 1.3: every encrypted record is `application_data` on the outside.
@@ -156,8 +158,9 @@ struct Direction {
     deframer: Deframer,
     joiner: HandshakeJoiner,
     read: ReadState,
-    /// Keys that take effect at this direction's next ChangeCipherSpec, with their session index.
-    pending: Option<(Box<RecordProtection>, usize)>,
+    /// Keys that take effect at this direction's next ChangeCipherSpec, with their session index and
+    /// whether records are DEFLATE-compressed.
+    pending: Option<(Box<RecordProtection>, usize, bool)>,
 }
 
 impl Direction {
@@ -180,6 +183,7 @@ struct Handshake {
     offered_session_id: Vec<u8>,
     offered_ticket: Option<Vec<u8>>,
     suite_id: Option<u16>,
+    compression: CompressionMethod,
     version: ProtocolVersion,
     ems: bool,
     etm: bool,
@@ -208,6 +212,7 @@ impl Handshake {
             offered_session_id: Vec::new(),
             offered_ticket: None,
             suite_id: None,
+            compression: CompressionMethod::NULL,
             version: ProtocolVersion::TLS1_2,
             ems: false,
             etm: false,
@@ -308,6 +313,8 @@ pub struct Connection {
     masters: Vec<Option<MasterSecret>>,
     /// Reused decryption buffer.
     scratch: Vec<u8>,
+    /// Reused decompression buffer (swapped with `scratch`).
+    inflated: Vec<u8>,
     /// Sender of the first record that decrypted (see [`Connection::first_decrypted_side`]).
     first_decrypted: Option<Side>,
     /// The facade's guess of the roles (used until a hello decides).
@@ -335,6 +342,7 @@ impl Connection {
             sessions: Vec::new(),
             masters: Vec::new(),
             scratch: Vec::with_capacity(1 << 14),
+            inflated: Vec::new(),
             first_decrypted: None,
             client_hint: None,
             recovery_tries: [RECOVERY_RECORDS; 2],
@@ -449,7 +457,12 @@ impl Connection {
         dir.deframer.on_gap();
         dir.joiner.clear();
         match &mut dir.read {
-            ReadState::Protected(p, _) => p.on_gap(len),
+            ReadState::Protected(p, _, z) => {
+                p.on_gap(len);
+                if let Some(z) = z {
+                    z.on_gap();
+                }
+            }
             ReadState::Tls13(t) => {
                 for k in [&mut t.cur, &mut t.next].into_iter().flatten() {
                     k.prot.on_gap(len);
@@ -590,9 +603,21 @@ impl Connection {
                 }
                 return;
             }
-            ReadState::Protected(p, s) => {
+            ReadState::Protected(p, s, z) => {
                 let s = *s;
-                match p.open(ct.0, header.version.0, &mut self.scratch) {
+                let opened =
+                    p.open(ct.0, header.version.0, &mut self.scratch)
+                        .and_then(|r| match z {
+                            // TLSCompressed -> TLSPlaintext (RFC 5246 section 6.2.2).
+                            Some(z) => {
+                                let input = self.scratch.get(r).unwrap_or(&[]);
+                                z.inflate(input, &mut self.inflated)?;
+                                std::mem::swap(&mut self.scratch, &mut self.inflated);
+                                Ok(0..self.scratch.len())
+                            }
+                            None => Ok(r),
+                        });
+                match opened {
                     Ok(r) => {
                         range = r;
                         self.first_decrypted.get_or_insert(side);
@@ -931,7 +956,9 @@ impl Connection {
         self.ensure_keys(secrets, cache);
         let dir = &mut self.dirs[d];
         dir.read = match dir.pending.take() {
-            Some((p, s)) => ReadState::Protected(p, s),
+            Some((p, s, deflate)) => {
+                ReadState::Protected(p, s, deflate.then(|| Box::new(Inflater::new())))
+            }
             None => ReadState::Opaque,
         };
         dir.joiner.clear();
@@ -1168,6 +1195,7 @@ impl Connection {
         hs.state = HsState::ServerHello;
         hs.server_random = Some(sh.random);
         hs.suite_id = Some(sh.cipher_suite);
+        hs.compression = CompressionMethod(sh.compression_method);
         hs.version = sh.version();
         hs.ems = sh.has(ExtensionType::EXTENDED_MASTER_SECRET);
         hs.etm = sh.has(ExtensionType::ENCRYPT_THEN_MAC);
@@ -1178,6 +1206,7 @@ impl Connection {
         s.server_random = Some(sh.random);
         s.cipher_suite = Some(sh.cipher_suite);
         s.cipher_suite_name = CipherSuite::lookup(sh.cipher_suite).map(|c| c.name);
+        s.compression_method = sh.compression_method;
         s.session_id = sh.session_id.to_vec();
         s.alpn = sh.alpn().map(|b| String::from_utf8_lossy(b).into_owned());
         s.extended_master_secret = hs.ems;
@@ -1350,6 +1379,10 @@ impl Connection {
             summary.reason = Some(unsupported);
             return;
         }
+        if !hs.compression.is_supported() {
+            summary.reason = Some(Undecrypted::UnsupportedCompression(hs.compression.0));
+            return;
+        }
         let mac_len = suite.mac.len();
         let key_len = suite.cipher.key_len();
         let iv_len = suite.cipher.iv_len();
@@ -1378,8 +1411,9 @@ impl Connection {
         summary.reason = None;
         summary.secret_source = source;
         let idx = hs.session;
-        self.dirs[client_dir].pending = Some((Box::new(cp), idx));
-        self.dirs[1 - client_dir].pending = Some((Box::new(sp), idx));
+        let deflate = hs.compression == CompressionMethod::DEFLATE;
+        self.dirs[client_dir].pending = Some((Box::new(cp), idx, deflate));
+        self.dirs[1 - client_dir].pending = Some((Box::new(sp), idx, deflate));
     }
 }
 

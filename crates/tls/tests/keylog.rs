@@ -218,27 +218,37 @@ fn tshark_case(capture: &str, keys: &str) -> Vec<Run> {
     }
     let mut runs = Vec::new();
     let mut compared = 0;
+    let mut differ = Vec::new();
     for ((n, s), (t0, t1)) in all.iter().zip(&segs).zip(&want) {
         let r = run(*n, s, &log, &mut cache);
         let (ours0, ours1) = match r.first_decrypted {
             Some(Side::Server) => (&r.server, &r.client),
             _ => (&r.client, &r.server),
         };
-        assert!(
-            ours0 == t0 && ours1 == t1,
-            "{capture} stream {n}: node0 {} B (tshark {}), node1 {} B (tshark {}); first {:?}; sessions {:#?}",
-            ours0.len(),
-            t0.len(),
-            ours1.len(),
-            t1.len(),
-            r.first_decrypted,
-            r.sessions
-        );
+        if ours0 != t0 || ours1 != t1 {
+            let suite = r.sessions.first().and_then(|s| s.cipher_suite_name);
+            differ.push(format!(
+                "stream {n} ({suite:?}): node0 {} B (tshark {}), node1 {} B (tshark {}); first {:?}; why {:?}",
+                ours0.len(),
+                t0.len(),
+                ours1.len(),
+                t1.len(),
+                r.first_decrypted,
+                r.sessions.iter().map(|s| s.why_not()).collect::<Vec<_>>()
+            ));
+        }
         if !t0.is_empty() || !t1.is_empty() {
             compared += 1;
         }
         runs.push(r);
     }
+    assert!(
+        differ.is_empty(),
+        "{capture}: {} of {} streams differ from tshark:\n{}",
+        differ.len(),
+        all.len(),
+        differ.join("\n")
+    );
     assert!(compared > 0, "{capture}: tshark decrypted nothing");
     runs
 }
