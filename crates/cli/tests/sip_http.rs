@@ -830,3 +830,118 @@ fn http2_clear_text_equals_tshark() {
         assert_eq!(ours, theirs);
     }
 }
+
+fn ws_frame(payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
+    let mut f = vec![0x81];
+    let m = if mask.is_some() { 0x80 } else { 0 };
+    if payload.len() < 126 {
+        f.push(m | payload.len() as u8);
+    } else {
+        f.push(m | 126);
+        f.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    }
+    match mask {
+        Some(k) => {
+            f.extend_from_slice(&k);
+            f.extend(payload.iter().enumerate().map(|(i, b)| b ^ k[i % 4]));
+        }
+        None => f.extend_from_slice(payload),
+    }
+    f
+}
+
+/// SIP over WebSocket (RFC 7118) on clear TCP: the HTTP upgrade, then one SIP message per
+/// WebSocket message (client frames masked), compared with tshark when it is installed.
+#[test]
+fn sip_over_websocket_equals_tshark() {
+    let (a, b) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+    let upgrade = b"GET / HTTP/1.1\r\nHost: 10.0.0.2\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: sip\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    let switch = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: sip\r\n\r\n";
+    let register = OPTIONS.replace("OPTIONS", "REGISTER").replace("UDP", "WS");
+    let ok = OK.replace("OPTIONS", "REGISTER").replace("UDP", "WS");
+    let client = [
+        &upgrade[..],
+        &ws_frame(register.as_bytes(), Some([1, 2, 3, 4])),
+    ]
+    .concat();
+    // The 101 and the first WebSocket frame in one segment.
+    let server = [&switch[..], &ws_frame(ok.as_bytes(), None)].concat();
+    let (seq_c, seq_s) = (1001u32, 5001u32);
+    // (A client waits for the 101 before it speaks WebSocket.)
+    let frames = vec![
+        ipv4(6, a, b, &tcp(40000, 80, 1000, 0, 0x02, b"")),
+        ipv4(6, b, a, &tcp(80, 40000, 5000, 1001, 0x12, b"")),
+        ipv4(
+            6,
+            a,
+            b,
+            &tcp(40000, 80, seq_c, seq_s, 0x18, &client[..upgrade.len()]),
+        ),
+        ipv4(
+            6,
+            b,
+            a,
+            &tcp(
+                80,
+                40000,
+                seq_s,
+                seq_c + upgrade.len() as u32,
+                0x18,
+                &server,
+            ),
+        ),
+        ipv4(
+            6,
+            a,
+            b,
+            &tcp(
+                40000,
+                80,
+                seq_c + upgrade.len() as u32,
+                seq_s + server.len() as u32,
+                0x18,
+                &client[upgrade.len()..],
+            ),
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ws.pcap");
+    std::fs::write(&path, pcap(&frames)).unwrap();
+    let recs = json_lines(&["sip", "--json", path.to_str().unwrap()]);
+    assert_eq!(recs.len(), 2, "{recs:?}");
+    assert_eq!(recs[0]["status"], 200);
+    assert_eq!(recs[0]["transport"], "ws");
+    assert_eq!(recs[0]["frame"], 4);
+    assert_eq!(recs[1]["method"], "REGISTER");
+    assert_eq!(recs[1]["frame"], 5);
+    assert_eq!(recs[1]["src"], "10.0.0.1:40000");
+    let http = json_lines(&["http", "--json", path.to_str().unwrap()]);
+    assert_eq!(http.len(), 2);
+    assert_eq!(http[1]["status"], 101);
+    if tshark_available() {
+        let rows = tshark_rows(
+            &path,
+            &[],
+            "sip",
+            &[
+                "frame.number",
+                "sip.Method",
+                "sip.Status-Code",
+                "sip.Call-ID",
+            ],
+        );
+        let theirs: Vec<(u64, Vec<String>)> = rows
+            .iter()
+            .map(|row| {
+                let heads = row[1].iter().chain(&row[2]);
+                let mut v: Vec<String> = heads
+                    .zip(&row[3])
+                    .map(|(h, c)| format!("{h} {c}"))
+                    .collect();
+                v.sort();
+                (row[0][0].parse().unwrap(), v)
+            })
+            .collect();
+        assert_eq!(ours_by_frame(&recs, sip_label), theirs);
+    }
+}

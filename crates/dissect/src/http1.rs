@@ -149,6 +149,19 @@ impl Connection {
         self.run(d, out);
     }
 
+    /// True once a `101 Switching Protocols` (or a 2xx to CONNECT) ended HTTP on this connection.
+    pub fn upgraded(&self) -> bool {
+        self.dirs.iter().any(|d| d.done)
+    }
+
+    /// After [`Connection::upgraded`]: the bytes of one direction that followed the switch.
+    pub fn take_rest(&mut self, from_client: bool) -> Vec<u8> {
+        self.dirs
+            .get_mut(usize::from(!from_client))
+            .map(|d| std::mem::take(&mut d.buf))
+            .unwrap_or_default()
+    }
+
     /// The direction ended: a body delimited by the close is complete; anything else in
     /// progress is returned as cut short.
     pub fn close(&mut self, from_client: bool, out: &mut dyn FnMut(Message)) {
@@ -199,10 +212,6 @@ impl Connection {
             let Some(dir) = self.dirs.get_mut(d) else {
                 return;
             };
-            if dir.done {
-                dir.buf.clear();
-                return;
-            }
             if let Some((msg, framing)) = dir.body.as_mut() {
                 match body_step(&mut dir.buf, msg, framing, &limits) {
                     Step::NeedMore => return,
@@ -213,6 +222,10 @@ impl Connection {
                         continue;
                     }
                 }
+            }
+            if dir.done {
+                // Bytes after the switch belong to the new protocol: see `take_rest`.
+                return;
             }
             // Head: skip blank lines between messages (RFC 9112 section 2.2).
             let lead = dir
@@ -594,6 +607,22 @@ mod tests {
         assert_eq!(got[2].body, b"{\"ok\":true}");
         c.close(false, &mut |m| got.push(m));
         assert_eq!(got[3].body, b"until the end");
+    }
+
+    #[test]
+    fn upgrade_keeps_the_bytes_that_follow() {
+        let mut c = Connection::default();
+        let got = run(
+            &mut c,
+            &[
+                (true, b"GET /sip HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Protocol: sip\r\n\r\n"),
+                (false, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x02hi"),
+            ],
+        );
+        assert_eq!(got.len(), 2);
+        assert!(c.upgraded());
+        assert_eq!(c.take_rest(false), b"\x81\x02hi");
+        assert!(c.take_rest(true).is_empty());
     }
 
     #[test]

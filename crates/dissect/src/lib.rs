@@ -13,6 +13,7 @@
 //! - [`ladder`]: a call-flow ladder as text and as a self-contained HTML/SVG page.
 //! - [`http1::Connection`]: HTTP/1.x requests and responses of one TCP connection (Content-Length,
 //!   chunked, end at close, pipelining, gzip/deflate bodies).
+//! - [`websocket::Framer`]: WebSocket messages (RFC 6455), for SIP over WebSocket (RFC 7118).
 //! - [`http2::Connection`]: HTTP/2 header blocks of one connection (frames, HPACK with the
 //!   Huffman code of RFC 7541 Appendix B): `:method`, `:path`, `:status` per stream.
 //!
@@ -35,6 +36,7 @@ pub mod http2;
 pub mod ladder;
 pub mod sip;
 mod text;
+pub mod websocket;
 
 use std::fmt;
 

@@ -9,6 +9,7 @@ use std::path::Path;
 use peel_dissect::http1::{self, looks_like_http};
 use peel_dissect::http2;
 use peel_dissect::sip::{self, looks_like_sip, CallTracker, Framer};
+use peel_dissect::websocket;
 use peel_dissect::Limits;
 use serde::Serialize;
 
@@ -75,7 +76,7 @@ pub struct SipRecord {
     pub src: String,
     /// Receiver, `addr:port`.
     pub dst: String,
-    /// `tls`, `tcp` or `udp`.
+    /// `tls`, `tcp`, `udp`, `ws` (WebSocket, RFC 7118) or `wss` (WebSocket over TLS).
     pub transport: &'static str,
     /// Request method.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -358,6 +359,8 @@ enum Proto {
     Sip,
     Http,
     Http2,
+    /// After an HTTP/1.1 upgrade to WebSocket: SIP in WebSocket messages (RFC 7118).
+    WebSocket,
     Other,
 }
 
@@ -373,6 +376,7 @@ struct StreamApp {
     sip: [Framer; 2],
     http: http1::Connection,
     h2: http2::Connection,
+    ws: [websocket::Framer; 2],
     /// `:authority` of each HTTP/2 request, by HTTP/2 stream.
     h2_hosts: HashMap<u32, Option<String>>,
     /// Host of each request not yet answered.
@@ -392,6 +396,10 @@ impl StreamApp {
             ],
             http: http1::Connection::new(Limits::default()),
             h2: http2::Connection::new(),
+            ws: [
+                websocket::Framer::new(Limits::default().max_head + Limits::default().max_body),
+                websocket::Framer::new(Limits::default().max_head + Limits::default().max_body),
+            ],
             h2_hosts: HashMap::new(),
             hosts: Default::default(),
         }
@@ -446,7 +454,7 @@ impl AppSink {
         };
         match st.proto {
             Proto::Other => {}
-            Proto::Sip | Proto::Http | Proto::Http2 => self.feed(o, bytes),
+            Proto::Sip | Proto::Http | Proto::Http2 | Proto::WebSocket => self.feed(o, bytes),
             Proto::Unknown => {
                 let Some(buf) = st.sniff.get_mut(o.dir) else {
                     return;
@@ -511,10 +519,46 @@ impl AppSink {
             Proto::Http => {
                 let http = &mut self.http;
                 let hosts = &mut st.hosts;
+                let mut websocket = false;
                 st.http.push(o.dir == 0, bytes, &mut |m| {
+                    websocket |= m.status() == Some(101)
+                        && m.header("Upgrade")
+                            .is_some_and(|u| u.to_ascii_lowercase().contains("websocket"));
                     http.push(http_record(
                         m, o.frame, o.stream, time, &src, &dst, transport, o.tls_side, hosts,
                     ));
+                });
+                if st.http.upgraded() {
+                    st.proto = if websocket {
+                        Proto::WebSocket
+                    } else {
+                        Proto::Other
+                    };
+                    let rest = [st.http.take_rest(true), st.http.take_rest(false)];
+                    if websocket {
+                        for (dir, bytes) in rest.iter().enumerate() {
+                            if !bytes.is_empty() {
+                                self.feed(Origin { dir, ..o }, bytes);
+                            }
+                        }
+                    }
+                }
+            }
+            Proto::WebSocket => {
+                let Some(framer) = st.ws.get_mut(o.dir) else {
+                    return;
+                };
+                let transport = if st.tls { "wss" } else { "ws" };
+                let sip = &mut self.sip;
+                framer.push(bytes, &mut |w| {
+                    // RFC 7118 section 5: one SIP message per WebSocket message.
+                    let first = w.payload.split(|&c| c == b'\n').next().unwrap_or(&[]);
+                    if looks_like_sip(first.strip_suffix(b"\r").unwrap_or(first)) {
+                        let m = sip::Message::parse(&w.payload, &Limits::default());
+                        sip.push(sip_record(
+                            m, o.frame, o.stream, time, &src, &dst, transport, o.tls_side,
+                        ));
+                    }
                 });
             }
             Proto::Http2 => {
