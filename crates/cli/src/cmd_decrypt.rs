@@ -61,7 +61,23 @@ pub fn run(a: &DecryptArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
         port_map: a.port_map.clone(),
         streams: (!a.streams.is_empty()).then(|| a.streams.clone()),
     };
-    let s = peel::decrypt::decrypt(&a.capture, &secrets, &opts)?;
+    // A progress bar on stderr for long files; indicatif draws nothing when stderr is not a terminal.
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} decrypting {bytes}/{total_bytes} {bar:30} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let s =
+        peel::decrypt::decrypt_with_progress(&a.capture, &secrets, &opts, &mut |done, total| {
+            if let Some(t) = total {
+                bar.set_length(t);
+            }
+            bar.set_position(done);
+        })?;
+    bar.finish_and_clear();
     let decrypted = s.sessions.iter().filter(|x| x.decrypted).count();
     let line = format!(
         "{} TLS sessions, {} decrypted; secrets of {} sessions written{}{}\n",

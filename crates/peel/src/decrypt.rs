@@ -53,16 +53,17 @@ pub struct DecryptSummary {
 
 /// Decrypted bytes of all streams, in capture order, kept for the cleartext capture.
 #[derive(Default)]
-struct Collected {
+struct Collected<'p> {
     /// Capture time of every frame (index = frame number - 1).
     times: Vec<Timestamp>,
     /// (stream, side, frame, range into `bytes`).
     chunks: Vec<(u32, Side, u64, std::ops::Range<usize>)>,
     bytes: Vec<u8>,
     keep_bytes: bool,
+    progress: Option<&'p mut dyn FnMut(u64, Option<u64>)>,
 }
 
-impl TlsSink for Collected {
+impl TlsSink for Collected<'_> {
     fn event(&mut self, stream: u32, event: &Event<'_>) {
         if let Event::AppData {
             side,
@@ -89,6 +90,12 @@ impl TlsSink for Collected {
     fn frame(&mut self, view: &FrameView<'_, '_>) {
         self.times.push(view.packet.timestamp);
     }
+
+    fn progress(&mut self, done: u64, total: Option<u64>) {
+        if let Some(p) = self.progress.as_mut() {
+            p(done, total);
+        }
+    }
 }
 
 /// Runs `peel decrypt`.
@@ -97,8 +104,19 @@ pub fn decrypt(
     secrets: &Secrets,
     opts: &DecryptOptions,
 ) -> Result<DecryptSummary, Error> {
+    decrypt_with_progress(path, secrets, opts, &mut |_, _| {})
+}
+
+/// Runs `peel decrypt`, reporting progress of the decryption pass: `progress(bytes read, file size)`.
+pub fn decrypt_with_progress(
+    path: &Path,
+    secrets: &Secrets,
+    opts: &DecryptOptions,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<DecryptSummary, Error> {
     let mut sink = Collected {
         keep_bytes: opts.cleartext.is_some(),
+        progress: Some(progress),
         ..Collected::default()
     };
     let (tracker, report) = tls::analyze(path, secrets, None, &mut sink)?;

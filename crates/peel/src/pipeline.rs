@@ -22,6 +22,8 @@ pub struct Capture {
     tcp_info: Vec<TcpInfoState>,
     first_time: Option<Timestamp>,
     report: RunReport,
+    /// Size of the file on disk (None for standard input), for progress.
+    total_bytes: Option<u64>,
 }
 
 /// One frame as the pipeline saw it.
@@ -37,6 +39,9 @@ pub struct FrameView<'r, 'a> {
     pub udp: Option<&'r [u8]>,
     /// Decryption Secrets Blocks met in the file since the previous frame.
     pub new_secrets: &'r [DecryptionSecrets],
+    /// Bytes of the capture read so far and the file's size (None for standard input); for
+    /// gzip input both count compressed bytes.
+    pub progress: (u64, Option<u64>),
 }
 
 /// A TCP segment of a frame, numbered into its stream: what reassembly and TLS take.
@@ -70,6 +75,11 @@ impl Capture {
             tcp_info: Vec::new(),
             first_time: None,
             report: RunReport::default(),
+            total_bytes: if path.as_os_str() == "-" {
+                None
+            } else {
+                std::fs::metadata(path).ok().map(|m| m.len())
+            },
         })
     }
 
@@ -100,6 +110,8 @@ impl Capture {
         F: FnMut(&FrameView<'_, '_>) -> Result<(), Error>,
     {
         loop {
+            // Progress as of the previous frame (the reader is busy lending this one).
+            let done = self.reader.bytes_read();
             let (packet, secrets) = match self.reader.next_packet_and_secrets() {
                 Ok(Some(p)) => p,
                 Ok(None) => break,
@@ -115,6 +127,7 @@ impl Capture {
             self.secrets.extend(secrets);
             self.report.frames += 1;
             let number = self.report.frames;
+
             let first = *self.first_time.get_or_insert(packet.timestamp);
             let frame = self
                 .decoder
@@ -140,6 +153,7 @@ impl Capture {
                 tcp: segment,
                 udp,
                 new_secrets: self.secrets.get(known..).unwrap_or(&[]),
+                progress: (done, self.total_bytes),
             })?;
         }
         self.finish_report();

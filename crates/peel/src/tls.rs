@@ -36,6 +36,10 @@ pub trait TlsSink {
     fn cleartext(&mut self, stream: u32, from_client: bool, bytes: &[u8], frame: u64) {
         let _ = (stream, from_client, bytes, frame);
     }
+    /// Progress of the pass: bytes of the capture read so far, and its size when known.
+    fn progress(&mut self, done: u64, total: Option<u64>) {
+        let _ = (done, total);
+    }
     /// Bytes of a stream direction that were not captured.
     fn gap(&mut self, stream: u32, from_client: bool, len: u64) {
         let _ = (stream, from_client, len);
@@ -349,6 +353,9 @@ fn one_pass(
             }
         }
         sink.frame(view);
+        if view.record.frame % 4096 == 0 {
+            sink.progress(view.progress.0, view.progress.1);
+        }
         if let Some(seg) = &view.tcp {
             tracker.segment(seg, view.record.frame, &Chain(secrets, &dsb), sink);
         }
