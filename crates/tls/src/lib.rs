@@ -108,6 +108,7 @@ pub mod cipher;
 pub mod compression;
 pub mod error;
 pub mod event;
+pub mod export;
 pub mod extension;
 pub mod handshake;
 pub mod keylog;

@@ -104,7 +104,8 @@ impl Kdf {
         }
     }
 
-    fn prf(self, secret: &[u8], label: &[u8], seed: &[u8], out: &mut [u8]) {
+    /// `PRF(secret, label, seed)` of this construction into `out` (SSL 3.0 ignores the label).
+    pub(crate) fn prf(self, secret: &[u8], label: &[u8], seed: &[u8], out: &mut [u8]) {
         match self {
             Kdf::Ssl3 => ssl3_expand(secret, seed, out),
             Kdf::Tls10 => prf_tls10(secret, label, seed, out),

@@ -9,6 +9,7 @@ use crate::cipher::{ProtectionParams, RecordProtection};
 use crate::compression::{CompressionMethod, Inflater};
 use crate::error::{RecordFault, SecretError};
 use crate::event::{Event, Resumption, SessionSummary, Side, Undecrypted};
+use crate::export;
 use crate::extension::ExtensionType;
 use crate::handshake::{
     encrypted_premaster, Certificate, ClientHello, HandshakeJoiner, HandshakeType, Joined, Message,
@@ -1392,7 +1393,18 @@ impl Connection {
             &server_random,
             2 * (mac_len + key_len + iv_len),
         );
-        let (ck, sk) = kb.split(mac_len, key_len, iv_len);
+        let (mut ck, mut sk) = kb.split(mac_len, key_len, iv_len);
+        if let Some(final_len) = suite.cipher.export_key_len() {
+            export::derive_final_keys(
+                kdf,
+                &hs.client_random,
+                &server_random,
+                final_len,
+                iv_len,
+                &mut ck,
+                &mut sk,
+            );
+        }
         let params = ProtectionParams {
             version: hs.version,
             encrypt_then_mac: hs.etm,
@@ -1477,7 +1489,8 @@ mod tests {
 
     #[test]
     fn unsupported_suite_is_named() {
-        let (ch, sh) = hellos(0x0041);
+        // A suite number outside the table.
+        let (ch, sh) = hellos(0x0300);
         let cke = record(22, &[16, 0, 0, 2, 0, 0]);
         let ccs = record(20, &[1]);
         let mut conn = Connection::new(7);
@@ -1499,11 +1512,11 @@ mod tests {
         assert_eq!(
             why,
             Undecrypted::UnsupportedSuite {
-                id: 0x41,
-                name: "TLS_RSA_WITH_CAMELLIA_128_CBC_SHA"
+                id: 0x0300,
+                name: "unknown"
             }
         );
-        assert!(why.message("7").contains("CAMELLIA"));
+        assert!(why.message("7").contains("0x0300 unknown"));
         assert!(events.last().unwrap().starts_with("Opaque"));
         assert!(!events.iter().any(|e| e.starts_with("AppData")));
     }

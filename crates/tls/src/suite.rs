@@ -188,23 +188,20 @@ impl BulkCipher {
         }
     }
 
+    /// For the 40-bit export ciphers, the length of the final write key stretched from the 5 key-block
+    /// bytes (RFC 2246 section 6.3, RFC 6101 section 6.2.2.3: the cipher's full key length, as OpenSSL
+    /// keys them: 16 bytes for RC4 and RC2, 8 for DES); None for other ciphers.
+    pub fn export_key_len(self) -> Option<usize> {
+        match self {
+            BulkCipher::Rc4_40 | BulkCipher::Rc2Cbc40 => Some(16),
+            BulkCipher::Des40Cbc => Some(8),
+            _ => None,
+        }
+    }
+
     /// True if peel decrypts this cipher today.
     pub fn is_supported(self) -> bool {
-        matches!(
-            self,
-            BulkCipher::Null
-                | BulkCipher::Rc4_128
-                | BulkCipher::TripleDesEdeCbc
-                | BulkCipher::Aes128Cbc
-                | BulkCipher::Aes256Cbc
-                | BulkCipher::Aes128Gcm
-                | BulkCipher::Aes256Gcm
-                | BulkCipher::Aes128Ccm
-                | BulkCipher::Aes256Ccm
-                | BulkCipher::Aes128Ccm8
-                | BulkCipher::Aes256Ccm8
-                | BulkCipher::ChaCha20Poly1305
-        )
+        !matches!(self, BulkCipher::SeedCbc)
     }
 }
 
@@ -530,6 +527,8 @@ mod tests {
             KeyExchange::EcdheRsa
         );
         assert!(CipherSuite::lookup(0x00ff).is_none());
-        assert!(!CipherSuite::lookup(0x0041).unwrap().is_supported());
+        assert!(CipherSuite::lookup(0x0041).unwrap().is_supported());
+        // TLS 1.3 suites are keyed by the TLS 1.3 schedule, not the TLS 1.2 key block.
+        assert!(!CipherSuite::lookup(0x1301).unwrap().is_supported());
     }
 }

@@ -1,5 +1,6 @@
 //! The AEADs of TLS 1.2 and 1.3 behind one type: AES-GCM (RFC 5288), AES-CCM and AES-CCM-8 (RFC 6655,
-//! RFC 7251; RFC 8446 section B.4 for TLS 1.3), ChaCha20-Poly1305 (RFC 7905, RFC 8439). All use a
+//! RFC 7251; RFC 8446 section B.4 for TLS 1.3), ChaCha20-Poly1305 (RFC 7905, RFC 8439), Camellia-GCM
+//! (RFC 6367) and ARIA-GCM (RFC 6209), both GCM over a 128-bit block cipher exactly as AES-GCM. All use a
 //! 12-byte nonce; the tag is 16 bytes, or 8 for CCM-8.
 
 use crate::suite::BulkCipher;
@@ -12,6 +13,10 @@ use chacha20poly1305::ChaCha20Poly1305;
 use zeroize::Zeroizing;
 
 type Ccm128 = Ccm<Aes128, U16, U12>;
+type Camellia128Gcm = aes_gcm::AesGcm<camellia::Camellia128, U12>;
+type Camellia256Gcm = aes_gcm::AesGcm<camellia::Camellia256, U12>;
+type Aria128Gcm = aes_gcm::AesGcm<aria::Aria128, U12>;
+type Aria256Gcm = aes_gcm::AesGcm<aria::Aria256, U12>;
 type Ccm256 = Ccm<Aes256, U16, U12>;
 type Ccm128_8 = Ccm<Aes128, U8, U12>;
 type Ccm256_8 = Ccm<Aes256, U8, U12>;
@@ -33,6 +38,14 @@ pub enum AeadCipher {
     Aes256Ccm8(Box<Ccm256_8>),
     /// ChaCha20-Poly1305.
     ChaCha20Poly1305(Box<ChaCha20Poly1305>),
+    /// Camellia-128-GCM (RFC 6367).
+    Camellia128Gcm(Box<Camellia128Gcm>),
+    /// Camellia-256-GCM (RFC 6367).
+    Camellia256Gcm(Box<Camellia256Gcm>),
+    /// ARIA-128-GCM (RFC 6209).
+    Aria128Gcm(Box<Aria128Gcm>),
+    /// ARIA-256-GCM (RFC 6209).
+    Aria256Gcm(Box<Aria256Gcm>),
 }
 
 impl AeadCipher {
@@ -55,6 +68,18 @@ impl AeadCipher {
             }
             BulkCipher::ChaCha20Poly1305 => {
                 Self::ChaCha20Poly1305(Box::new(ChaCha20Poly1305::new_from_slice(key).ok()?))
+            }
+            BulkCipher::Camellia128Gcm => {
+                Self::Camellia128Gcm(Box::new(Camellia128Gcm::new_from_slice(key).ok()?))
+            }
+            BulkCipher::Camellia256Gcm => {
+                Self::Camellia256Gcm(Box::new(Camellia256Gcm::new_from_slice(key).ok()?))
+            }
+            BulkCipher::Aria128Gcm => {
+                Self::Aria128Gcm(Box::new(Aria128Gcm::new_from_slice(key).ok()?))
+            }
+            BulkCipher::Aria256Gcm => {
+                Self::Aria256Gcm(Box::new(Aria256Gcm::new_from_slice(key).ok()?))
             }
             _ => return None,
         })
@@ -93,6 +118,10 @@ impl AeadCipher {
             Self::ChaCha20Poly1305(c) => {
                 c.decrypt_in_place_detached(n, aad, buf, tag.into()).is_ok()
             }
+            Self::Camellia128Gcm(c) => c.decrypt_in_place_detached(n, aad, buf, tag.into()).is_ok(),
+            Self::Camellia256Gcm(c) => c.decrypt_in_place_detached(n, aad, buf, tag.into()).is_ok(),
+            Self::Aria128Gcm(c) => c.decrypt_in_place_detached(n, aad, buf, tag.into()).is_ok(),
+            Self::Aria256Gcm(c) => c.decrypt_in_place_detached(n, aad, buf, tag.into()).is_ok(),
             Self::Aes128Ccm(c) => ccm!(c),
             Self::Aes256Ccm(c) => ccm!(c),
             Self::Aes128Ccm8(c) => ccm!(c),
@@ -140,6 +169,22 @@ mod tests {
                 (&nonce).into(),
                 aes_gcm::aead::Payload { msg: b"hello", aad },
             ),
+            AeadCipher::Camellia128Gcm(x) => x.encrypt(
+                (&nonce).into(),
+                aes_gcm::aead::Payload { msg: b"hello", aad },
+            ),
+            AeadCipher::Camellia256Gcm(x) => x.encrypt(
+                (&nonce).into(),
+                aes_gcm::aead::Payload { msg: b"hello", aad },
+            ),
+            AeadCipher::Aria128Gcm(x) => x.encrypt(
+                (&nonce).into(),
+                aes_gcm::aead::Payload { msg: b"hello", aad },
+            ),
+            AeadCipher::Aria256Gcm(x) => x.encrypt(
+                (&nonce).into(),
+                aes_gcm::aead::Payload { msg: b"hello", aad },
+            ),
         }
         .unwrap();
         let (body, tag) = sealed.split_at(5);
@@ -159,6 +204,10 @@ mod tests {
         roundtrip(BulkCipher::Aes128Ccm8, 16);
         roundtrip(BulkCipher::Aes256Ccm8, 32);
         roundtrip(BulkCipher::ChaCha20Poly1305, 32);
+        roundtrip(BulkCipher::Camellia128Gcm, 16);
+        roundtrip(BulkCipher::Camellia256Gcm, 32);
+        roundtrip(BulkCipher::Aria128Gcm, 16);
+        roundtrip(BulkCipher::Aria256Gcm, 32);
         assert!(AeadCipher::new(BulkCipher::Aes128Cbc, &[0; 16]).is_none());
     }
 }

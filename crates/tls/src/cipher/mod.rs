@@ -24,7 +24,7 @@ use crate::error::RecordFault;
 use crate::mac::{MacHeader, RecordMac};
 use crate::record::MAX_CIPHERTEXT;
 use crate::secrets::DirectionKeys;
-use crate::suite::{BulkCipher, CipherSuite};
+use crate::suite::{BulkCipher, CipherKind, CipherSuite};
 use crate::version::ProtocolVersion;
 use std::ops::Range;
 use zeroize::Zeroizing;
@@ -108,8 +108,8 @@ impl RecordProtection {
         let ssl3 = p.version <= ProtocolVersion::SSL3;
         let bulk = match suite.cipher {
             BulkCipher::Null => Bulk::Null,
-            BulkCipher::Rc4_128 => Bulk::Rc4(Rc4Stream::new(&keys.key)?),
-            BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc | BulkCipher::TripleDesEdeCbc => {
+            BulkCipher::Rc4_128 | BulkCipher::Rc4_40 => Bulk::Rc4(Rc4Stream::new(&keys.key)?),
+            c if matches!(c.kind(), CipherKind::Block(_)) => {
                 Bulk::Cbc(CbcCipher::new(suite.cipher, &keys.key)?)
             }
             BulkCipher::ChaCha20Poly1305 => {

@@ -3,7 +3,7 @@
 
 use rc4::{consts::U16, KeyInit, Rc4, StreamCipher};
 
-/// RC4 with a 128-bit key.
+/// RC4 with a 128-bit key (RC4_128, and RC4_40 after export key derivation).
 pub struct Rc4Stream(Box<Rc4<U16>>);
 
 impl Rc4Stream {
