@@ -60,5 +60,8 @@ pub fn run(a: &HttpArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
         out.raw(line.as_bytes())?;
     }
     report_warnings(&run.report);
+    for why in &run.undecrypted {
+        eprintln!("peel: TLS session not decrypted, its messages are missing: {why}");
+    }
     Ok(())
 }

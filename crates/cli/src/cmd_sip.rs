@@ -86,6 +86,9 @@ pub fn run(a: &SipArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
         }
     }
     report_warnings(&run.report);
+    for why in &run.undecrypted {
+        eprintln!("peel: TLS session not decrypted, its messages are missing: {why}");
+    }
     if run.skipped_bytes > 0 {
         eprintln!(
             "peel: {} bytes of SIP streams were not SIP messages and were skipped",

@@ -945,3 +945,18 @@ fn sip_over_websocket_equals_tshark() {
         assert_eq!(ours_by_frame(&recs, sip_label), theirs);
     }
 }
+
+/// A session the key cannot decrypt is named on stderr, with what to do next.
+#[test]
+fn undecrypted_sessions_are_reported() {
+    let Some(g) = gen() else { return };
+    let cap = g.join("e-tls12-ecdhe-rsa-aes128gcm-sha256-sip/capture.pcap");
+    let key = g.join("server.key.pem");
+    let (code, out, err) = peel(&["sip", cap.to_str().unwrap(), "-k", key.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("not decrypted") && err.contains("--keylog"),
+        "{err}"
+    );
+}

@@ -255,6 +255,8 @@ pub struct AppRun {
     pub keepalives: u64,
     /// Bytes skipped while resynchronising SIP framing.
     pub skipped_bytes: u64,
+    /// TLS sessions that stayed encrypted, and why (their messages are missing).
+    pub undecrypted: Vec<String>,
     /// Frames, damage, warnings.
     pub report: RunReport,
 }
@@ -329,6 +331,17 @@ pub fn dissect(path: &Path, secrets: &Secrets) -> Result<AppRun, Error> {
         report,
         ..AppRun::default()
     };
+    run.undecrypted = crate::tls::session_records(&tracker)
+        .into_iter()
+        .filter(|r| !r.decrypted)
+        .map(|r| match r.reason {
+            Some(why) => format!("stream {} ({} -> {}): {why}", r.stream, r.client, r.server),
+            None => format!(
+                "stream {} ({} -> {}): not decrypted",
+                r.stream, r.client, r.server
+            ),
+        })
+        .collect();
     // A TLS client that did not open the TCP connection (rare): sender and receiver swap.
     let swapped = |stream: u32| {
         tracker
