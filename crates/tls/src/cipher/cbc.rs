@@ -1,6 +1,7 @@
 //! Block ciphers in CBC mode (RFC 5246 section 6.2.3.2), through RustCrypto's `cbc` and the block ciphers
 //! `aes`, `des` (DES, DES40 and 3DES), `camellia` (RFC 4132, RFC 5932), `aria` (RFC 6209), `idea`
-//! (RFC 5469) and `rc2` (RFC 2268; the export suite RC2_CBC_40).
+//! (RFC 5469) and `rc2` (RFC 2268; the export suite RC2_CBC_40); SEED (RFC 4162, RFC 4269) from
+//! [`super::Seed`].
 
 use crate::suite::BulkCipher;
 use cbc::cipher::{block_padding::NoPadding, BlockDecryptMut, InnerIvInit, KeyInit};
@@ -28,6 +29,8 @@ pub enum CbcCipher {
     Idea(Box<idea::Idea>),
     /// RC2 (16-byte key after export key derivation).
     Rc2(Box<rc2::Rc2>),
+    /// SEED (RFC 4269; implemented in [`super::Seed`]).
+    Seed(Box<super::Seed>),
 }
 
 impl CbcCipher {
@@ -47,6 +50,7 @@ impl CbcCipher {
             BulkCipher::Aria128Cbc => Self::Aria128(boxed(key)?),
             BulkCipher::Aria256Cbc => Self::Aria256(boxed(key)?),
             BulkCipher::IdeaCbc => Self::Idea(boxed(key)?),
+            BulkCipher::SeedCbc => Self::Seed(Box::new(super::Seed::new(key)?)),
             // RC2's effective key length is the whole key (RFC 2268 section 2, T1 = 8 * T), as
             // OpenSSL keys RC2-CBC for the export suite.
             BulkCipher::Rc2Cbc40 if !key.is_empty() && key.len() <= 128 => {
@@ -85,6 +89,7 @@ impl CbcCipher {
             Self::Aria256(c) => run!(c, aria::Aria256),
             Self::Idea(c) => run!(c, idea::Idea),
             Self::Rc2(c) => run!(c, rc2::Rc2),
+            Self::Seed(c) => c.decrypt_cbc(iv, data),
         }
     }
 }

@@ -13,11 +13,13 @@
 mod aead;
 mod cbc;
 mod gcm;
+mod seed;
 mod stream;
 
 pub use self::aead::AeadCipher;
 pub use self::cbc::CbcCipher;
 pub use self::gcm::GcmCipher;
+pub use self::seed::Seed;
 pub use self::stream::Rc4Stream;
 
 use crate::error::RecordFault;
