@@ -13,6 +13,10 @@ pub struct FramesArgs {
     /// One JSON object per line instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Display filter: only frames it selects are printed and saved (Wireshark field names;
+    /// Network Monitor spellings accepted too; see docs/filters.md).
+    #[arg(short = 'Y', long = "filter", value_name = "EXPR")]
+    pub filter: Option<String>,
     /// Save the displayed frames (format from the extension: .pcapng, .pcap, .cap).
     #[arg(short = 'w', long = "write", value_name = "OUT")]
     pub write: Option<PathBuf>,
@@ -28,12 +32,23 @@ pub struct ConversationsArgs {
 }
 
 pub fn run(a: &FramesArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
+    // A filter that does not compile is a usage error, reported before any work.
+    let mut filter = match &a.filter {
+        Some(text) => Some(peel::DisplayFilter::new(text)?),
+        None => None,
+    };
     let mut capture = peel::Capture::open(&a.capture)?;
     let mut writer = match &a.write {
         Some(path) => Some(peel::FrameWriter::create(path)?),
         None => None,
     };
-    let report = capture.frames(|rec, packet| {
+    let report = capture.walk(|view| {
+        if let Some(f) = filter.as_mut() {
+            if !f.matches(view) {
+                return Ok(());
+            }
+        }
+        let (rec, packet) = (view.record, view.packet);
         if let Some(w) = writer.as_mut() {
             w.write(packet)?;
         }
@@ -42,7 +57,7 @@ pub fn run(a: &FramesArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
         } else {
             out.frame_line(rec)?;
         }
-        Ok::<(), peel::Error>(())
+        Ok(())
     })?;
     if let Some(w) = writer {
         w.finish()?;

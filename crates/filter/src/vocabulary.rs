@@ -127,6 +127,7 @@ vocabulary! {
     TLS = "tls": Protocol, "TLS (a record ends in this frame)";
     TLS_RECORD_VERSION = "tls.record.version": UInt, "Record layer version";
     TLS_RECORD_CONTENT_TYPE = "tls.record.content_type": UInt, "Record content type (20 CCS, 21 alert, 22 handshake, 23 application data)";
+    TLS_RECORD_OPAQUE_TYPE = "tls.record.opaque_type": UInt, "Outer content type of an encrypted TLS 1.3 record (always 23)";
     TLS_RECORD_LENGTH = "tls.record.length": UInt, "Record length";
     TLS_HANDSHAKE_TYPE = "tls.handshake.type": UInt, "Handshake message type (1 ClientHello, 2 ServerHello, 11 Certificate, ...)";
     TLS_HANDSHAKE_SESSION_ID_LENGTH = "tls.handshake.session_id_length": UInt, "Session ID length in a ClientHello or ServerHello";

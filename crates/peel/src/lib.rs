@@ -19,6 +19,7 @@
 pub mod app;
 pub mod decrypt;
 mod error;
+mod fields;
 mod info;
 mod pipeline;
 mod record;
@@ -27,6 +28,8 @@ mod secrets;
 pub mod tls;
 
 pub use error::Error;
+pub use fields::DisplayFilter;
+pub use peel_filter::Error as FilterError;
 pub use pipeline::{Capture, FrameView, TcpSegment};
 pub use record::{ConversationRecord, FrameRecord, RunReport};
 pub use save::FrameWriter;
