@@ -960,3 +960,114 @@ fn undecrypted_sessions_are_reported() {
         "{err}"
     );
 }
+
+/// Every shared-corpus case carrying HTTP (HTTP/1.x and HTTP/2): the request URIs (`:path`) and
+/// response codes (`:status`) of `peel http --json`, frame by frame, equal tshark's on the same
+/// keys. Responses that wait for the end of the stream are left out where tshark cannot report
+/// them (over TLS, or with no close in the capture); see docs/sip-http.md.
+#[test]
+fn corpus_http_equals_tshark() {
+    let Some(corpus) = corpus_dir() else { return };
+    if !tshark_available() || !has_keylog_flag() {
+        return;
+    }
+    // (case, why it is left out)
+    let skip = [
+        (
+            "wireshark-notes/all-ciphers-tls12",
+            "sessions with TLS compression stay encrypted (issue 5)",
+        ),
+        (
+            "netmon/wiki-ftpv6-1",
+            "tshark skips a response completed by an out-of-order segment",
+        ),
+    ];
+    let index = std::fs::read_to_string(corpus.join("cases.tsv")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut compared = 0;
+    for line in index
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let f: Vec<&str> = line.split('\t').collect();
+        let (case, cap, kind) = (f[0], corpus.join(f[1]), f[2]);
+        if skip.iter().any(|(c, _)| *c == case) {
+            continue;
+        }
+        let key = f.get(3).map(|k| corpus.join(k)).unwrap_or_default();
+        let password = f.get(4).copied().unwrap_or("");
+        let mut ours_args: Vec<String> =
+            vec!["http".into(), "--json".into(), cap.display().to_string()];
+        let mut ts: Vec<String> = Vec::new();
+        match kind {
+            "rsa-key" => {
+                ours_args.extend(["-k".into(), key.display().to_string()]);
+                ts.extend([
+                    "-o".into(),
+                    format!("tls.keys_list:0.0.0.0,0,http,{}", key.display()),
+                ]);
+            }
+            "pfx" => {
+                let pw = dir.path().join(format!("pw{compared}"));
+                std::fs::write(&pw, format!("{password}\n")).unwrap();
+                ours_args.extend([
+                    "-k".into(),
+                    key.display().to_string(),
+                    "--password-file".into(),
+                    pw.display().to_string(),
+                ]);
+                ts.extend([
+                    "-o".into(),
+                    format!("tls.keys_list:0.0.0.0,0,http,{},{password}", key.display()),
+                ]);
+            }
+            "keylog" => {
+                ours_args.extend(["--keylog".into(), key.display().to_string()]);
+                ts.extend(["-o".into(), format!("tls.keylog_file:{}", key.display())]);
+            }
+            _ => {}
+        }
+        if case == "wireshark/dmgr-pkcs12" {
+            // Port 9131: tshark needs to be told it is HTTP to see the first request.
+            ts.extend(["-d".into(), "tls.port==9131,http".into()]);
+        }
+        let args: Vec<&str> = ours_args.iter().map(String::as_str).collect();
+        let recs: Vec<serde_json::Value> = json_lines(&args)
+            .into_iter()
+            .filter(|r| {
+                r["ended_by"].is_null() || (r["transport"] != "tls" && r["ended_by"] == "close")
+            })
+            .collect();
+        let extra: Vec<&str> = ts.iter().map(String::as_str).collect();
+        let rows = tshark_rows(
+            &cap,
+            &extra,
+            "http.request.uri or http.response.code or http2.headers.path or http2.headers.status",
+            &[
+                "frame.number",
+                "http.request.uri",
+                "http.response.code",
+                "http2.headers.path",
+                "http2.headers.status",
+            ],
+        );
+        let theirs: Vec<(u64, Vec<String>)> = rows
+            .iter()
+            .map(|row| {
+                let mut v: Vec<String> = row[1..].iter().flatten().cloned().collect();
+                v.sort();
+                (row[0][0].parse().unwrap(), v)
+            })
+            .collect();
+        let ours = ours_by_frame(&recs, |r| match (r["uri"].as_str(), r["status"].as_u64()) {
+            (Some(u), _) => u.to_string(),
+            (None, Some(s)) => s.to_string(),
+            _ => "?".into(),
+        });
+        assert_eq!(ours, theirs, "{case}");
+        if !theirs.is_empty() {
+            compared += 1;
+        }
+    }
+    assert!(compared >= 15, "{compared} cases compared");
+}

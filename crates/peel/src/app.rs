@@ -213,6 +213,12 @@ pub struct HttpRecord {
     /// Where and why parsing stopped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// For a message that had to wait for the end of the stream (a response without a length):
+    /// `"close"` (FIN or RST seen, reported on that frame) or `"end of capture"` (no close seen,
+    /// reported on the last frame with data). tshark reports the first only on clear TCP, and
+    /// neither over TLS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_by: Option<&'static str>,
     #[serde(skip)]
     tls_side: Option<Side>,
 }
@@ -386,6 +392,8 @@ struct StreamApp {
     /// Bytes held while sniffing, per direction (0 = client), with their frames.
     sniff: [Vec<(u64, Vec<u8>)>; 2],
     sniffed: [usize; 2],
+    /// Last frame that carried bytes, per direction: where a message ended by the close is reported.
+    last_frame: [u64; 2],
     sip: [Framer; 2],
     http: http1::Connection,
     h2: http2::Connection,
@@ -403,6 +411,7 @@ impl StreamApp {
             tls,
             sniff: [Vec::new(), Vec::new()],
             sniffed: [0, 0],
+            last_frame: [0, 0],
             sip: [
                 Framer::new(Limits::default()),
                 Framer::new(Limits::default()),
@@ -426,6 +435,9 @@ struct AppSink {
     times: Vec<f64>,
     /// TCP client and server of each stream, `addr:port`.
     endpoints: HashMap<u32, (String, String)>,
+    /// First FIN (or RST) frame of each TCP stream, per direction (0 = client): a message ended by
+    /// the close is reported there, as tshark does.
+    fins: HashMap<u32, [u64; 2]>,
     streams: HashMap<u32, StreamApp>,
     sip: Vec<SipRecord>,
     http: Vec<HttpRecord>,
@@ -465,6 +477,9 @@ impl AppSink {
         let Some(st) = self.streams.get_mut(&o.stream) else {
             return;
         };
+        if let Some(f) = st.last_frame.get_mut(o.dir) {
+            *f = (*f).max(o.frame);
+        }
         match st.proto {
             Proto::Other => {}
             Proto::Sip | Proto::Http | Proto::Http2 | Proto::WebSocket => self.feed(o, bytes),
@@ -604,12 +619,7 @@ impl AppSink {
                             continue;
                         };
                         let sip = &mut self.sip;
-                        let last = sip
-                            .iter()
-                            .filter(|r| r.stream == stream)
-                            .map(|r| r.frame)
-                            .max()
-                            .unwrap_or(0);
+                        let last = st.last_frame.get(dir).copied().unwrap_or(0);
                         let time = self
                             .times
                             .get(last.saturating_sub(1) as usize)
@@ -627,12 +637,26 @@ impl AppSink {
                     Proto::Http => {
                         let http = &mut self.http;
                         let hosts = &mut st.hosts;
-                        let last = self.times.len() as u64;
-                        let time = self.times.last().copied().unwrap_or(0.0);
+                        let data = st.last_frame.get(dir).copied().unwrap_or(0);
+                        let fin = self
+                            .fins
+                            .get(&stream)
+                            .and_then(|f| f.get(dir))
+                            .copied()
+                            .unwrap_or(0);
+                        let last = if fin > data { fin } else { data };
+                        let time = self
+                            .times
+                            .get(last.saturating_sub(1) as usize)
+                            .copied()
+                            .unwrap_or(0.0);
+                        let ended_by = if fin > 0 { "close" } else { "end of capture" };
                         st.http.close(dir == 0, &mut |m| {
-                            http.push(http_record(
+                            let mut r = http_record(
                                 m, last, stream, time, &src, &dst, transport, None, hosts,
-                            ));
+                            );
+                            r.ended_by = Some(ended_by);
+                            http.push(r);
                         });
                     }
                     _ => {}
@@ -688,6 +712,26 @@ impl TlsSink for AppSink {
             *t = rec.time;
         }
         if let Some(seg) = &view.tcp {
+            const FIN: u16 = 0x01;
+            const RST: u16 = 0x04;
+            let flags = seg.meta.flags;
+            if flags & (FIN | RST) != 0 && self.fins.len() < 1_000_000 {
+                let fins = self.fins.entry(seg.stream).or_insert([0, 0]);
+                let dirs: &[usize] = if flags & RST != 0 {
+                    &[0, 1]
+                } else if seg.direction == peel_flow::Direction::ClientToServer {
+                    &[0]
+                } else {
+                    &[1]
+                };
+                for &d in dirs {
+                    if let Some(f) = fins.get_mut(d) {
+                        if *f == 0 {
+                            *f = rec.frame;
+                        }
+                    }
+                }
+            }
             self.endpoints
                 .entry(seg.stream)
                 .or_insert_with(|| (seg.endpoints.0.to_string(), seg.endpoints.1.to_string()));
@@ -908,6 +952,7 @@ fn http_record(
         body_length: m.wire_body_len,
         decoded_length: m.decoded.then_some(m.body.len()),
         error: m.error.as_ref().map(|e| e.to_string()),
+        ended_by: None,
         tls_side,
     }
 }
@@ -963,6 +1008,7 @@ fn h2_record(
         body_length: 0,
         decoded_length: None,
         error: m.error.as_ref().map(|e| e.to_string()),
+        ended_by: None,
         tls_side,
     }
 }
