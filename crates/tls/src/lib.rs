@@ -79,6 +79,18 @@
 //!   Pre-RFC drafts: draft 20 (`0x7f14`) is handled (labels `"tls13 "`, no additional data before draft
 //!   25, the short draft ServerHello before draft 22); drafts before 20 use the `"TLS 1.3, "` prefix.
 //!
+//! ## Suites and record compression
+//!
+//! Every suite of [`suite::SUITES`] (the IANA registry from SSL 3.0 to TLS 1.3, less GOST) decrypts once
+//! its master secret is known: NULL, RC4 (128 and export 40), RC2_CBC_40, DES40, DES, 3DES, IDEA, SEED,
+//! Camellia and ARIA (CBC and GCM), AES (CBC, GCM, CCM, CCM-8), ChaCha20-Poly1305; MD5, SHA-1, SHA-256
+//! and SHA-384 MACs, SSL 3.0's MAC; export key derivation of TLS and SSL 3.0 ([`export`]). SEED is
+//! written here from RFC 4269 ([`cipher::Seed`]: no maintained crate exists); the other primitives are
+//! RustCrypto crates. A suite number outside the table is reported as
+//! [`Undecrypted::UnsupportedSuite`], never decrypted into garbage. DEFLATE record compression (RFC
+//! 3749) is undone after decryption ([`compression`]); another compression method is reported as
+//! [`Undecrypted::UnsupportedCompression`].
+//!
 //! ## A capture that starts after the handshake
 //!
 //! What a key log can still decrypt when the handshake is missing:

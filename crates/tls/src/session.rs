@@ -1282,6 +1282,10 @@ impl Connection {
         if abbreviated && summary.resumed == Resumption::None {
             summary.resumed = Resumption::Ticket;
         }
+        // The pre-master secret travels encrypted under the certificate's RSA key: RSA suites, and
+        // RSA_EXPORT suites whose server sent no temporary 512-bit key (RFC 2246 section 7.4.3).
+        let rsa_transport = suite.kx == KeyExchange::Rsa
+            || (suite.kx == KeyExchange::RsaExport && !summary.server_key_exchange);
         let mut source = None;
         let master = if let Some(ms) = secrets
             .master_secret(&hs.client_random)
@@ -1308,7 +1312,7 @@ impl Connection {
                     by_ticket: summary.resumed == Resumption::Ticket,
                 })
         } else if let Some(epms) = &hs.encrypted_pms {
-            if suite.kx != KeyExchange::Rsa {
+            if !rsa_transport {
                 Err(no_entry(Undecrypted::EphemeralKeyExchange(suite.kx)))
             } else {
                 let prefix = epms.get(..8).unwrap_or(epms);
@@ -1341,7 +1345,7 @@ impl Connection {
                     }
                 })
             }
-        } else if suite.kx != KeyExchange::Rsa {
+        } else if !rsa_transport {
             Err(no_entry(Undecrypted::EphemeralKeyExchange(suite.kx)))
         } else {
             Err(Undecrypted::HandshakeIncomplete)

@@ -2,9 +2,12 @@
 //!
 //! Source: IANA "Transport Layer Security (TLS) Parameters", registry "TLS Cipher Suites"
 //! (<https://www.iana.org/assignments/tls-parameters/tls-parameters.xhtml#tls-parameters-4>), with the
-//! algorithms read from each suite's name as defined by RFC 5246 appendix C, RFC 4492, RFC 5288, RFC 5289,
-//! RFC 5487, RFC 6655, RFC 7905 and RFC 8446 (the `_SHA384` suites use SHA-384 as the TLS 1.2 PRF hash, every
-//! other suite SHA-256). Signalling values (SCSVs) are not suites and are absent.
+//! algorithms read from each suite's name as defined by RFC 5246 appendix C, RFC 2712 (Kerberos), RFC 4132
+//! and RFC 5932 (Camellia), RFC 4162 (SEED), RFC 4492, RFC 5054 (SRP), RFC 5288, RFC 5289, RFC 5469 (DES,
+//! IDEA), RFC 5487, RFC 5489, RFC 6209 (ARIA), RFC 6367 (Camellia GCM), RFC 6655, RFC 7905, RFC 8442 and
+//! RFC 8446 (the `_SHA384` suites use SHA-384 as the TLS 1.2 PRF hash, every other suite SHA-256).
+//! Signalling values (SCSVs) are not suites and are absent; so are the GOST suites (0xC100-0xC106),
+//! which peel cannot decrypt and reports by number.
 
 /// How the pre-master secret is agreed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,6 +30,16 @@ pub enum KeyExchange {
     DhePsk,
     RsaPsk,
     EcdhePsk,
+    /// Kerberos (RFC 2712).
+    Krb5,
+    /// Kerberos, export strength (RFC 2712).
+    Krb5Export,
+    /// SRP (RFC 5054).
+    SrpSha,
+    /// SRP with an RSA-signed server key exchange (RFC 5054).
+    SrpShaRsa,
+    /// SRP with a DSS-signed server key exchange (RFC 5054).
+    SrpShaDss,
     /// TLS 1.3 suites: the key exchange is negotiated separately.
     Tls13,
 }
@@ -52,6 +65,11 @@ impl KeyExchange {
             KeyExchange::DhePsk => "DHE_PSK",
             KeyExchange::RsaPsk => "RSA_PSK",
             KeyExchange::EcdhePsk => "ECDHE_PSK",
+            KeyExchange::Krb5 => "KRB5",
+            KeyExchange::Krb5Export => "KRB5_EXPORT",
+            KeyExchange::SrpSha => "SRP_SHA",
+            KeyExchange::SrpShaRsa => "SRP_SHA_RSA",
+            KeyExchange::SrpShaDss => "SRP_SHA_DSS",
             KeyExchange::Tls13 => "TLS 1.3 (EC)DHE/PSK",
         }
     }
@@ -314,6 +332,20 @@ suites! {
     0x0019 "TLS_DH_anon_EXPORT_WITH_DES40_CBC_SHA" DhAnon Des40Cbc Sha1 Sha256;
     0x001A "TLS_DH_anon_WITH_DES_CBC_SHA" DhAnon DesCbc Sha1 Sha256;
     0x001B "TLS_DH_anon_WITH_3DES_EDE_CBC_SHA" DhAnon TripleDesEdeCbc Sha1 Sha256;
+    0x001E "TLS_KRB5_WITH_DES_CBC_SHA" Krb5 DesCbc Sha1 Sha256;
+    0x001F "TLS_KRB5_WITH_3DES_EDE_CBC_SHA" Krb5 TripleDesEdeCbc Sha1 Sha256;
+    0x0020 "TLS_KRB5_WITH_RC4_128_SHA" Krb5 Rc4_128 Sha1 Sha256;
+    0x0021 "TLS_KRB5_WITH_IDEA_CBC_SHA" Krb5 IdeaCbc Sha1 Sha256;
+    0x0022 "TLS_KRB5_WITH_DES_CBC_MD5" Krb5 DesCbc Md5 Sha256;
+    0x0023 "TLS_KRB5_WITH_3DES_EDE_CBC_MD5" Krb5 TripleDesEdeCbc Md5 Sha256;
+    0x0024 "TLS_KRB5_WITH_RC4_128_MD5" Krb5 Rc4_128 Md5 Sha256;
+    0x0025 "TLS_KRB5_WITH_IDEA_CBC_MD5" Krb5 IdeaCbc Md5 Sha256;
+    0x0026 "TLS_KRB5_EXPORT_WITH_DES_CBC_40_SHA" Krb5Export Des40Cbc Sha1 Sha256;
+    0x0027 "TLS_KRB5_EXPORT_WITH_RC2_CBC_40_SHA" Krb5Export Rc2Cbc40 Sha1 Sha256;
+    0x0028 "TLS_KRB5_EXPORT_WITH_RC4_40_SHA" Krb5Export Rc4_40 Sha1 Sha256;
+    0x0029 "TLS_KRB5_EXPORT_WITH_DES_CBC_40_MD5" Krb5Export Des40Cbc Md5 Sha256;
+    0x002A "TLS_KRB5_EXPORT_WITH_RC2_CBC_40_MD5" Krb5Export Rc2Cbc40 Md5 Sha256;
+    0x002B "TLS_KRB5_EXPORT_WITH_RC4_40_MD5" Krb5Export Rc4_40 Md5 Sha256;
     0x002C "TLS_PSK_WITH_NULL_SHA" Psk Null Sha1 Sha256;
     0x002D "TLS_DHE_PSK_WITH_NULL_SHA" DhePsk Null Sha1 Sha256;
     0x002E "TLS_RSA_PSK_WITH_NULL_SHA" RsaPsk Null Sha1 Sha256;
@@ -444,6 +476,15 @@ suites! {
     0xC017 "TLS_ECDH_anon_WITH_3DES_EDE_CBC_SHA" EcdhAnon TripleDesEdeCbc Sha1 Sha256;
     0xC018 "TLS_ECDH_anon_WITH_AES_128_CBC_SHA" EcdhAnon Aes128Cbc Sha1 Sha256;
     0xC019 "TLS_ECDH_anon_WITH_AES_256_CBC_SHA" EcdhAnon Aes256Cbc Sha1 Sha256;
+    0xC01A "TLS_SRP_SHA_WITH_3DES_EDE_CBC_SHA" SrpSha TripleDesEdeCbc Sha1 Sha256;
+    0xC01B "TLS_SRP_SHA_RSA_WITH_3DES_EDE_CBC_SHA" SrpShaRsa TripleDesEdeCbc Sha1 Sha256;
+    0xC01C "TLS_SRP_SHA_DSS_WITH_3DES_EDE_CBC_SHA" SrpShaDss TripleDesEdeCbc Sha1 Sha256;
+    0xC01D "TLS_SRP_SHA_WITH_AES_128_CBC_SHA" SrpSha Aes128Cbc Sha1 Sha256;
+    0xC01E "TLS_SRP_SHA_RSA_WITH_AES_128_CBC_SHA" SrpShaRsa Aes128Cbc Sha1 Sha256;
+    0xC01F "TLS_SRP_SHA_DSS_WITH_AES_128_CBC_SHA" SrpShaDss Aes128Cbc Sha1 Sha256;
+    0xC020 "TLS_SRP_SHA_WITH_AES_256_CBC_SHA" SrpSha Aes256Cbc Sha1 Sha256;
+    0xC021 "TLS_SRP_SHA_RSA_WITH_AES_256_CBC_SHA" SrpShaRsa Aes256Cbc Sha1 Sha256;
+    0xC022 "TLS_SRP_SHA_DSS_WITH_AES_256_CBC_SHA" SrpShaDss Aes256Cbc Sha1 Sha256;
     0xC023 "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256" EcdheEcdsa Aes128Cbc Sha256 Sha256;
     0xC024 "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384" EcdheEcdsa Aes256Cbc Sha384 Sha384;
     0xC025 "TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA256" EcdhEcdsa Aes128Cbc Sha256 Sha256;
@@ -460,32 +501,111 @@ suites! {
     0xC030 "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" EcdheRsa Aes256Gcm Aead Sha384;
     0xC031 "TLS_ECDH_RSA_WITH_AES_128_GCM_SHA256" EcdhRsa Aes128Gcm Aead Sha256;
     0xC032 "TLS_ECDH_RSA_WITH_AES_256_GCM_SHA384" EcdhRsa Aes256Gcm Aead Sha384;
+    0xC033 "TLS_ECDHE_PSK_WITH_RC4_128_SHA" EcdhePsk Rc4_128 Sha1 Sha256;
+    0xC034 "TLS_ECDHE_PSK_WITH_3DES_EDE_CBC_SHA" EcdhePsk TripleDesEdeCbc Sha1 Sha256;
     0xC035 "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA" EcdhePsk Aes128Cbc Sha1 Sha256;
     0xC036 "TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA" EcdhePsk Aes256Cbc Sha1 Sha256;
     0xC037 "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256" EcdhePsk Aes128Cbc Sha256 Sha256;
     0xC038 "TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384" EcdhePsk Aes256Cbc Sha384 Sha384;
+    0xC039 "TLS_ECDHE_PSK_WITH_NULL_SHA" EcdhePsk Null Sha1 Sha256;
+    0xC03A "TLS_ECDHE_PSK_WITH_NULL_SHA256" EcdhePsk Null Sha256 Sha256;
+    0xC03B "TLS_ECDHE_PSK_WITH_NULL_SHA384" EcdhePsk Null Sha384 Sha384;
     0xC03C "TLS_RSA_WITH_ARIA_128_CBC_SHA256" Rsa Aria128Cbc Sha256 Sha256;
     0xC03D "TLS_RSA_WITH_ARIA_256_CBC_SHA384" Rsa Aria256Cbc Sha384 Sha384;
+    0xC03E "TLS_DH_DSS_WITH_ARIA_128_CBC_SHA256" DhDss Aria128Cbc Sha256 Sha256;
+    0xC03F "TLS_DH_DSS_WITH_ARIA_256_CBC_SHA384" DhDss Aria256Cbc Sha384 Sha384;
+    0xC040 "TLS_DH_RSA_WITH_ARIA_128_CBC_SHA256" DhRsa Aria128Cbc Sha256 Sha256;
+    0xC041 "TLS_DH_RSA_WITH_ARIA_256_CBC_SHA384" DhRsa Aria256Cbc Sha384 Sha384;
+    0xC042 "TLS_DHE_DSS_WITH_ARIA_128_CBC_SHA256" DheDss Aria128Cbc Sha256 Sha256;
+    0xC043 "TLS_DHE_DSS_WITH_ARIA_256_CBC_SHA384" DheDss Aria256Cbc Sha384 Sha384;
+    0xC044 "TLS_DHE_RSA_WITH_ARIA_128_CBC_SHA256" DheRsa Aria128Cbc Sha256 Sha256;
+    0xC045 "TLS_DHE_RSA_WITH_ARIA_256_CBC_SHA384" DheRsa Aria256Cbc Sha384 Sha384;
+    0xC046 "TLS_DH_anon_WITH_ARIA_128_CBC_SHA256" DhAnon Aria128Cbc Sha256 Sha256;
+    0xC047 "TLS_DH_anon_WITH_ARIA_256_CBC_SHA384" DhAnon Aria256Cbc Sha384 Sha384;
+    0xC048 "TLS_ECDHE_ECDSA_WITH_ARIA_128_CBC_SHA256" EcdheEcdsa Aria128Cbc Sha256 Sha256;
+    0xC049 "TLS_ECDHE_ECDSA_WITH_ARIA_256_CBC_SHA384" EcdheEcdsa Aria256Cbc Sha384 Sha384;
+    0xC04A "TLS_ECDH_ECDSA_WITH_ARIA_128_CBC_SHA256" EcdhEcdsa Aria128Cbc Sha256 Sha256;
+    0xC04B "TLS_ECDH_ECDSA_WITH_ARIA_256_CBC_SHA384" EcdhEcdsa Aria256Cbc Sha384 Sha384;
+    0xC04C "TLS_ECDHE_RSA_WITH_ARIA_128_CBC_SHA256" EcdheRsa Aria128Cbc Sha256 Sha256;
+    0xC04D "TLS_ECDHE_RSA_WITH_ARIA_256_CBC_SHA384" EcdheRsa Aria256Cbc Sha384 Sha384;
+    0xC04E "TLS_ECDH_RSA_WITH_ARIA_128_CBC_SHA256" EcdhRsa Aria128Cbc Sha256 Sha256;
+    0xC04F "TLS_ECDH_RSA_WITH_ARIA_256_CBC_SHA384" EcdhRsa Aria256Cbc Sha384 Sha384;
     0xC050 "TLS_RSA_WITH_ARIA_128_GCM_SHA256" Rsa Aria128Gcm Aead Sha256;
     0xC051 "TLS_RSA_WITH_ARIA_256_GCM_SHA384" Rsa Aria256Gcm Aead Sha384;
     0xC052 "TLS_DHE_RSA_WITH_ARIA_128_GCM_SHA256" DheRsa Aria128Gcm Aead Sha256;
     0xC053 "TLS_DHE_RSA_WITH_ARIA_256_GCM_SHA384" DheRsa Aria256Gcm Aead Sha384;
+    0xC054 "TLS_DH_RSA_WITH_ARIA_128_GCM_SHA256" DhRsa Aria128Gcm Aead Sha256;
+    0xC055 "TLS_DH_RSA_WITH_ARIA_256_GCM_SHA384" DhRsa Aria256Gcm Aead Sha384;
+    0xC056 "TLS_DHE_DSS_WITH_ARIA_128_GCM_SHA256" DheDss Aria128Gcm Aead Sha256;
+    0xC057 "TLS_DHE_DSS_WITH_ARIA_256_GCM_SHA384" DheDss Aria256Gcm Aead Sha384;
+    0xC058 "TLS_DH_DSS_WITH_ARIA_128_GCM_SHA256" DhDss Aria128Gcm Aead Sha256;
+    0xC059 "TLS_DH_DSS_WITH_ARIA_256_GCM_SHA384" DhDss Aria256Gcm Aead Sha384;
+    0xC05A "TLS_DH_anon_WITH_ARIA_128_GCM_SHA256" DhAnon Aria128Gcm Aead Sha256;
+    0xC05B "TLS_DH_anon_WITH_ARIA_256_GCM_SHA384" DhAnon Aria256Gcm Aead Sha384;
     0xC05C "TLS_ECDHE_ECDSA_WITH_ARIA_128_GCM_SHA256" EcdheEcdsa Aria128Gcm Aead Sha256;
     0xC05D "TLS_ECDHE_ECDSA_WITH_ARIA_256_GCM_SHA384" EcdheEcdsa Aria256Gcm Aead Sha384;
+    0xC05E "TLS_ECDH_ECDSA_WITH_ARIA_128_GCM_SHA256" EcdhEcdsa Aria128Gcm Aead Sha256;
+    0xC05F "TLS_ECDH_ECDSA_WITH_ARIA_256_GCM_SHA384" EcdhEcdsa Aria256Gcm Aead Sha384;
     0xC060 "TLS_ECDHE_RSA_WITH_ARIA_128_GCM_SHA256" EcdheRsa Aria128Gcm Aead Sha256;
     0xC061 "TLS_ECDHE_RSA_WITH_ARIA_256_GCM_SHA384" EcdheRsa Aria256Gcm Aead Sha384;
+    0xC062 "TLS_ECDH_RSA_WITH_ARIA_128_GCM_SHA256" EcdhRsa Aria128Gcm Aead Sha256;
+    0xC063 "TLS_ECDH_RSA_WITH_ARIA_256_GCM_SHA384" EcdhRsa Aria256Gcm Aead Sha384;
+    0xC064 "TLS_PSK_WITH_ARIA_128_CBC_SHA256" Psk Aria128Cbc Sha256 Sha256;
+    0xC065 "TLS_PSK_WITH_ARIA_256_CBC_SHA384" Psk Aria256Cbc Sha384 Sha384;
+    0xC066 "TLS_DHE_PSK_WITH_ARIA_128_CBC_SHA256" DhePsk Aria128Cbc Sha256 Sha256;
+    0xC067 "TLS_DHE_PSK_WITH_ARIA_256_CBC_SHA384" DhePsk Aria256Cbc Sha384 Sha384;
+    0xC068 "TLS_RSA_PSK_WITH_ARIA_128_CBC_SHA256" RsaPsk Aria128Cbc Sha256 Sha256;
+    0xC069 "TLS_RSA_PSK_WITH_ARIA_256_CBC_SHA384" RsaPsk Aria256Cbc Sha384 Sha384;
+    0xC06A "TLS_PSK_WITH_ARIA_128_GCM_SHA256" Psk Aria128Gcm Aead Sha256;
+    0xC06B "TLS_PSK_WITH_ARIA_256_GCM_SHA384" Psk Aria256Gcm Aead Sha384;
+    0xC06C "TLS_DHE_PSK_WITH_ARIA_128_GCM_SHA256" DhePsk Aria128Gcm Aead Sha256;
+    0xC06D "TLS_DHE_PSK_WITH_ARIA_256_GCM_SHA384" DhePsk Aria256Gcm Aead Sha384;
+    0xC06E "TLS_RSA_PSK_WITH_ARIA_128_GCM_SHA256" RsaPsk Aria128Gcm Aead Sha256;
+    0xC06F "TLS_RSA_PSK_WITH_ARIA_256_GCM_SHA384" RsaPsk Aria256Gcm Aead Sha384;
+    0xC070 "TLS_ECDHE_PSK_WITH_ARIA_128_CBC_SHA256" EcdhePsk Aria128Cbc Sha256 Sha256;
+    0xC071 "TLS_ECDHE_PSK_WITH_ARIA_256_CBC_SHA384" EcdhePsk Aria256Cbc Sha384 Sha384;
     0xC072 "TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_CBC_SHA256" EcdheEcdsa Camellia128Cbc Sha256 Sha256;
     0xC073 "TLS_ECDHE_ECDSA_WITH_CAMELLIA_256_CBC_SHA384" EcdheEcdsa Camellia256Cbc Sha384 Sha384;
+    0xC074 "TLS_ECDH_ECDSA_WITH_CAMELLIA_128_CBC_SHA256" EcdhEcdsa Camellia128Cbc Sha256 Sha256;
+    0xC075 "TLS_ECDH_ECDSA_WITH_CAMELLIA_256_CBC_SHA384" EcdhEcdsa Camellia256Cbc Sha384 Sha384;
     0xC076 "TLS_ECDHE_RSA_WITH_CAMELLIA_128_CBC_SHA256" EcdheRsa Camellia128Cbc Sha256 Sha256;
     0xC077 "TLS_ECDHE_RSA_WITH_CAMELLIA_256_CBC_SHA384" EcdheRsa Camellia256Cbc Sha384 Sha384;
+    0xC078 "TLS_ECDH_RSA_WITH_CAMELLIA_128_CBC_SHA256" EcdhRsa Camellia128Cbc Sha256 Sha256;
+    0xC079 "TLS_ECDH_RSA_WITH_CAMELLIA_256_CBC_SHA384" EcdhRsa Camellia256Cbc Sha384 Sha384;
     0xC07A "TLS_RSA_WITH_CAMELLIA_128_GCM_SHA256" Rsa Camellia128Gcm Aead Sha256;
     0xC07B "TLS_RSA_WITH_CAMELLIA_256_GCM_SHA384" Rsa Camellia256Gcm Aead Sha384;
     0xC07C "TLS_DHE_RSA_WITH_CAMELLIA_128_GCM_SHA256" DheRsa Camellia128Gcm Aead Sha256;
     0xC07D "TLS_DHE_RSA_WITH_CAMELLIA_256_GCM_SHA384" DheRsa Camellia256Gcm Aead Sha384;
+    0xC07E "TLS_DH_RSA_WITH_CAMELLIA_128_GCM_SHA256" DhRsa Camellia128Gcm Aead Sha256;
+    0xC07F "TLS_DH_RSA_WITH_CAMELLIA_256_GCM_SHA384" DhRsa Camellia256Gcm Aead Sha384;
+    0xC080 "TLS_DHE_DSS_WITH_CAMELLIA_128_GCM_SHA256" DheDss Camellia128Gcm Aead Sha256;
+    0xC081 "TLS_DHE_DSS_WITH_CAMELLIA_256_GCM_SHA384" DheDss Camellia256Gcm Aead Sha384;
+    0xC082 "TLS_DH_DSS_WITH_CAMELLIA_128_GCM_SHA256" DhDss Camellia128Gcm Aead Sha256;
+    0xC083 "TLS_DH_DSS_WITH_CAMELLIA_256_GCM_SHA384" DhDss Camellia256Gcm Aead Sha384;
+    0xC084 "TLS_DH_anon_WITH_CAMELLIA_128_GCM_SHA256" DhAnon Camellia128Gcm Aead Sha256;
+    0xC085 "TLS_DH_anon_WITH_CAMELLIA_256_GCM_SHA384" DhAnon Camellia256Gcm Aead Sha384;
     0xC086 "TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_GCM_SHA256" EcdheEcdsa Camellia128Gcm Aead Sha256;
     0xC087 "TLS_ECDHE_ECDSA_WITH_CAMELLIA_256_GCM_SHA384" EcdheEcdsa Camellia256Gcm Aead Sha384;
+    0xC088 "TLS_ECDH_ECDSA_WITH_CAMELLIA_128_GCM_SHA256" EcdhEcdsa Camellia128Gcm Aead Sha256;
+    0xC089 "TLS_ECDH_ECDSA_WITH_CAMELLIA_256_GCM_SHA384" EcdhEcdsa Camellia256Gcm Aead Sha384;
     0xC08A "TLS_ECDHE_RSA_WITH_CAMELLIA_128_GCM_SHA256" EcdheRsa Camellia128Gcm Aead Sha256;
     0xC08B "TLS_ECDHE_RSA_WITH_CAMELLIA_256_GCM_SHA384" EcdheRsa Camellia256Gcm Aead Sha384;
+    0xC08C "TLS_ECDH_RSA_WITH_CAMELLIA_128_GCM_SHA256" EcdhRsa Camellia128Gcm Aead Sha256;
+    0xC08D "TLS_ECDH_RSA_WITH_CAMELLIA_256_GCM_SHA384" EcdhRsa Camellia256Gcm Aead Sha384;
+    0xC08E "TLS_PSK_WITH_CAMELLIA_128_GCM_SHA256" Psk Camellia128Gcm Aead Sha256;
+    0xC08F "TLS_PSK_WITH_CAMELLIA_256_GCM_SHA384" Psk Camellia256Gcm Aead Sha384;
+    0xC090 "TLS_DHE_PSK_WITH_CAMELLIA_128_GCM_SHA256" DhePsk Camellia128Gcm Aead Sha256;
+    0xC091 "TLS_DHE_PSK_WITH_CAMELLIA_256_GCM_SHA384" DhePsk Camellia256Gcm Aead Sha384;
+    0xC092 "TLS_RSA_PSK_WITH_CAMELLIA_128_GCM_SHA256" RsaPsk Camellia128Gcm Aead Sha256;
+    0xC093 "TLS_RSA_PSK_WITH_CAMELLIA_256_GCM_SHA384" RsaPsk Camellia256Gcm Aead Sha384;
+    0xC094 "TLS_PSK_WITH_CAMELLIA_128_CBC_SHA256" Psk Camellia128Cbc Sha256 Sha256;
+    0xC095 "TLS_PSK_WITH_CAMELLIA_256_CBC_SHA384" Psk Camellia256Cbc Sha384 Sha384;
+    0xC096 "TLS_DHE_PSK_WITH_CAMELLIA_128_CBC_SHA256" DhePsk Camellia128Cbc Sha256 Sha256;
+    0xC097 "TLS_DHE_PSK_WITH_CAMELLIA_256_CBC_SHA384" DhePsk Camellia256Cbc Sha384 Sha384;
+    0xC098 "TLS_RSA_PSK_WITH_CAMELLIA_128_CBC_SHA256" RsaPsk Camellia128Cbc Sha256 Sha256;
+    0xC099 "TLS_RSA_PSK_WITH_CAMELLIA_256_CBC_SHA384" RsaPsk Camellia256Cbc Sha384 Sha384;
+    0xC09A "TLS_ECDHE_PSK_WITH_CAMELLIA_128_CBC_SHA256" EcdhePsk Camellia128Cbc Sha256 Sha256;
+    0xC09B "TLS_ECDHE_PSK_WITH_CAMELLIA_256_CBC_SHA384" EcdhePsk Camellia256Cbc Sha384 Sha384;
     0xC09C "TLS_RSA_WITH_AES_128_CCM" Rsa Aes128Ccm Aead Sha256;
     0xC09D "TLS_RSA_WITH_AES_256_CCM" Rsa Aes256Ccm Aead Sha256;
     0xC09E "TLS_DHE_RSA_WITH_AES_128_CCM" DheRsa Aes128Ccm Aead Sha256;
@@ -496,8 +616,12 @@ suites! {
     0xC0A3 "TLS_DHE_RSA_WITH_AES_256_CCM_8" DheRsa Aes256Ccm8 Aead Sha256;
     0xC0A4 "TLS_PSK_WITH_AES_128_CCM" Psk Aes128Ccm Aead Sha256;
     0xC0A5 "TLS_PSK_WITH_AES_256_CCM" Psk Aes256Ccm Aead Sha256;
+    0xC0A6 "TLS_DHE_PSK_WITH_AES_128_CCM" DhePsk Aes128Ccm Aead Sha256;
+    0xC0A7 "TLS_DHE_PSK_WITH_AES_256_CCM" DhePsk Aes256Ccm Aead Sha256;
     0xC0A8 "TLS_PSK_WITH_AES_128_CCM_8" Psk Aes128Ccm8 Aead Sha256;
     0xC0A9 "TLS_PSK_WITH_AES_256_CCM_8" Psk Aes256Ccm8 Aead Sha256;
+    0xC0AA "TLS_PSK_DHE_WITH_AES_128_CCM_8" DhePsk Aes128Ccm8 Aead Sha256;
+    0xC0AB "TLS_PSK_DHE_WITH_AES_256_CCM_8" DhePsk Aes256Ccm8 Aead Sha256;
     0xC0AC "TLS_ECDHE_ECDSA_WITH_AES_128_CCM" EcdheEcdsa Aes128Ccm Aead Sha256;
     0xC0AD "TLS_ECDHE_ECDSA_WITH_AES_256_CCM" EcdheEcdsa Aes256Ccm Aead Sha256;
     0xC0AE "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8" EcdheEcdsa Aes128Ccm8 Aead Sha256;
@@ -509,6 +633,10 @@ suites! {
     0xCCAC "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256" EcdhePsk ChaCha20Poly1305 Aead Sha256;
     0xCCAD "TLS_DHE_PSK_WITH_CHACHA20_POLY1305_SHA256" DhePsk ChaCha20Poly1305 Aead Sha256;
     0xCCAE "TLS_RSA_PSK_WITH_CHACHA20_POLY1305_SHA256" RsaPsk ChaCha20Poly1305 Aead Sha256;
+    0xD001 "TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256" EcdhePsk Aes128Gcm Aead Sha256;
+    0xD002 "TLS_ECDHE_PSK_WITH_AES_256_GCM_SHA384" EcdhePsk Aes256Gcm Aead Sha384;
+    0xD003 "TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256" EcdhePsk Aes128Ccm8 Aead Sha256;
+    0xD005 "TLS_ECDHE_PSK_WITH_AES_128_CCM_SHA256" EcdhePsk Aes128Ccm Aead Sha256;
 }
 
 #[cfg(test)]
@@ -530,5 +658,36 @@ mod tests {
         assert!(CipherSuite::lookup(0x0041).unwrap().is_supported());
         // TLS 1.3 suites are keyed by the TLS 1.3 schedule, not the TLS 1.2 key block.
         assert!(!CipherSuite::lookup(0x1301).unwrap().is_supported());
+        let aria = CipherSuite::lookup(0xc04d).unwrap();
+        assert_eq!(aria.name, "TLS_ECDHE_RSA_WITH_ARIA_256_CBC_SHA384");
+        assert_eq!(
+            (aria.cipher, aria.mac, aria.prf),
+            (
+                BulkCipher::Aria256Cbc,
+                MacAlgorithm::Sha384,
+                PrfHash::Sha384
+            )
+        );
+        let krb = CipherSuite::lookup(0x0027).unwrap();
+        assert_eq!(
+            (krb.kx, krb.cipher),
+            (KeyExchange::Krb5Export, BulkCipher::Rc2Cbc40)
+        );
+        assert_eq!(
+            CipherSuite::lookup(0xd005).unwrap().cipher,
+            BulkCipher::Aes128Ccm
+        );
+        assert_eq!(
+            CipherSuite::lookup(0xc01e).unwrap().kx.name(),
+            "SRP_SHA_RSA"
+        );
+        // Every row's name agrees with its columns.
+        for s in SUITES {
+            // (RFC 6655 spells two DHE_PSK suites "PSK_DHE".)
+            let kx_in_name = s.name.contains(s.kx.name()) || s.name.contains("_PSK_DHE_");
+            assert!(kx_in_name || s.kx == KeyExchange::Tls13, "{}", s.name);
+            let sha384 = s.name.ends_with("SHA384");
+            assert_eq!(s.prf == PrfHash::Sha384, sha384, "{}", s.name);
+        }
     }
 }

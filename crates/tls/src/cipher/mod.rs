@@ -449,3 +449,70 @@ impl RecordProtection {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suite::SUITES;
+
+    /// Every TLS 1.2 suite of the table gets a record protection from key material of the lengths its
+    /// table row asks for, in SSL 3.0, TLS 1.0 and TLS 1.2 alike: no supported suite fails at run time.
+    #[test]
+    fn every_supported_suite_builds_a_protection() {
+        for s in SUITES.iter().filter(|s| s.is_supported()) {
+            let key_len = s.cipher.export_key_len().unwrap_or(s.cipher.key_len());
+            let keys = DirectionKeys {
+                mac_key: Zeroizing::new(vec![1; s.mac.len()]),
+                key: Zeroizing::new(vec![2; key_len]),
+                iv: Zeroizing::new(vec![3; s.cipher.iv_len()]),
+            };
+            for version in [
+                ProtocolVersion::SSL3,
+                ProtocolVersion::TLS1_0,
+                ProtocolVersion::TLS1_2,
+            ] {
+                let ssl3_mac = version == ProtocolVersion::SSL3
+                    && !matches!(
+                        s.mac,
+                        crate::suite::MacAlgorithm::Md5 | crate::suite::MacAlgorithm::Sha1
+                    );
+                if ssl3_mac || (s.cipher == BulkCipher::Null && s.mac.is_empty()) {
+                    // SSL 3.0 had no SHA-256 MACs or AEADs; NULL_WITH_NULL_NULL protects nothing.
+                    continue;
+                }
+                let p = ProtectionParams {
+                    version,
+                    encrypt_then_mac: false,
+                };
+                assert!(
+                    RecordProtection::new(s, &keys, p).is_some(),
+                    "{} in {version:?}",
+                    s.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn garbage_records_are_errors_for_every_cipher() {
+        for s in SUITES.iter().filter(|s| s.is_supported()) {
+            let key_len = s.cipher.export_key_len().unwrap_or(s.cipher.key_len());
+            let keys = DirectionKeys {
+                mac_key: Zeroizing::new(vec![1; s.mac.len()]),
+                key: Zeroizing::new(vec![2; key_len]),
+                iv: Zeroizing::new(vec![3; s.cipher.iv_len()]),
+            };
+            let p = ProtectionParams {
+                version: ProtocolVersion::TLS1_2,
+                encrypt_then_mac: false,
+            };
+            let Some(mut prot) = RecordProtection::new(s, &keys, p) else {
+                continue;
+            };
+            for len in [0usize, 1, 7, 8, 15, 16, 17, 31, 32, 33, 64, 100] {
+                let mut buf = vec![0x5a; len];
+                assert!(prot.open(23, 0x0303, &mut buf).is_err(), "{} {len}", s.name);
+            }
+        }
+    }
+}
