@@ -40,7 +40,13 @@ pub fn run(a: &SipArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
         let arrows = run.arrows(a.call.as_deref());
         let title = match &a.call {
             Some(c) => format!("SIP call flow: {c}"),
-            None => format!("SIP call flow: {}", a.capture.display()),
+            None => format!(
+                "SIP call flow: {}",
+                a.capture.file_name().map_or_else(
+                    || a.capture.display().to_string(),
+                    |n| n.to_string_lossy().into_owned()
+                )
+            ),
         };
         std::fs::write(path, peel_html(&title, &arrows))
             .with_context(|| format!("cannot write {}", path.display()))?;

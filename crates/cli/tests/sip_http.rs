@@ -1071,3 +1071,74 @@ fn corpus_http_equals_tshark() {
     }
     assert!(compared >= 15, "{compared} cases compared");
 }
+
+/// A headless Chromium (`chromium-headless-shell` or `chromium`), when installed.
+fn headless_chromium() -> Option<&'static str> {
+    let found = ["chromium-headless-shell", "chromium", "chromium-browser"]
+        .into_iter()
+        .find(|b| {
+            Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+    if found.is_none() {
+        eprintln!("note: no headless Chromium installed; rendering test skipped");
+    }
+    found
+}
+
+/// The HTML ladder of case a renders in a headless browser: the DOM it builds holds the SVG and
+/// one arrow per message, and a screenshot is taken.
+#[test]
+fn html_ladder_renders_in_chromium() {
+    let Some((cap, key)) = case_a() else { return };
+    let Some(chromium) = headless_chromium() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("a.html");
+    let (code, _, err) = peel(&[
+        "sip",
+        cap.to_str().unwrap(),
+        "-k",
+        key.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let url = format!("file://{}", html.display());
+    let flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--window-size=900,900",
+    ];
+    let dom = Command::new(chromium)
+        .args(flags)
+        .args(["--dump-dom", &url])
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(dom.contains("<svg"), "{dom}");
+    assert_eq!(dom.matches("class=\"arrow\"").count(), 16);
+    assert!(dom.contains("BENOTIFY") && dom.contains("180 Ringing"));
+    let png = dir.path().join("a.png");
+    let shot = Command::new(chromium)
+        .args(flags)
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(
+        shot.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shot.stderr)
+    );
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(
+        bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000,
+        "{} bytes",
+        bytes.len()
+    );
+}
