@@ -1525,6 +1525,73 @@ mod tests {
         assert!(!events.iter().any(|e| e.starts_with("AppData")));
     }
 
+    /// A DEFLATE-compressed session (RFC 3749) with TLS_RSA_WITH_NULL_SHA: the second record refers back
+    /// to the first one's history, and each record is MACed over its compressed form.
+    #[test]
+    fn deflate_records_inflate_with_history_across_records() {
+        use crate::mac::{MacHeader, RecordMac};
+        use crate::secrets::{Kdf, MasterSecret, PreMasterSecret};
+        use crate::suite::MacAlgorithm;
+        use flate2::{Compress, Compression, FlushCompress};
+
+        let (ch, mut sh) = hellos(0x0002);
+        sh[5 + 41] = 1; // compression_method = DEFLATE
+        let cke = record(22, &[16, 0, 0, 2, 0, 0]);
+        // Keys as the tracker derives them: EMS over ClientHello..ClientKeyExchange.
+        let kdf = Kdf::for_version(ProtocolVersion::TLS1_2, PrfHash::Sha256);
+        let transcript = [&ch[5..], &sh[5..], &cke[5..]].concat();
+        let pms = PreMasterSecret::new(Zeroizing::new(vec![3; 48]));
+        let ms = MasterSecret::derive_extended(&pms, kdf, &kdf.session_hash(&transcript));
+        let cr: [u8; 32] = ch[11..43].try_into().unwrap();
+        let sr: [u8; 32] = sh[11..43].try_into().unwrap();
+        let (client_keys, _) = ms.key_block(kdf, &cr, &sr, 40).split(20, 0, 0);
+        let mac = RecordMac::new(MacAlgorithm::Sha1, &client_keys.mac_key, false).unwrap();
+        let mut z = Compress::new(Compression::default(), true);
+        let mut protected = |seq: u64, plain: &[u8]| {
+            let mut frag = Vec::with_capacity(plain.len() + 64);
+            z.compress_vec(plain, &mut frag, FlushCompress::Sync)
+                .unwrap();
+            let hdr = MacHeader {
+                seq,
+                content_type: 23,
+                version: 0x0303,
+            };
+            let mut tag = [0u8; 48];
+            let n = mac.compute(hdr, &frag, &mut tag);
+            frag.extend_from_slice(&tag[..n]);
+            record(23, &frag)
+        };
+        let r1 = protected(0, b"GET / HTTP/1.0\r\n\r\n");
+        let r2 = protected(1, b"GET / HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\n\r\n");
+        let mut conn = Connection::new(0);
+        let mut cache = SessionCache::new();
+        let mut plain = Vec::new();
+        let steps = [ch, sh, cke, record(20, &[1]), r1, r2];
+        for (i, bytes) in steps.iter().enumerate() {
+            let from_client = i != 1;
+            conn.on_data(
+                from_client,
+                bytes,
+                i as u64,
+                &FixedPms,
+                &mut cache,
+                &mut |ev| {
+                    if let Event::AppData { plaintext, .. } = ev {
+                        plain.push(plaintext.to_vec());
+                    }
+                },
+            );
+        }
+        assert_eq!(conn.sessions()[0].compression_method, 1);
+        assert_eq!(
+            plain,
+            [
+                b"GET / HTTP/1.0\r\n\r\n".to_vec(),
+                b"GET / HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\n\r\n".to_vec()
+            ]
+        );
+    }
+
     #[test]
     fn roles_follow_the_client_hello_not_the_initiator() {
         let (ch, sh) = hellos(0x002f);
