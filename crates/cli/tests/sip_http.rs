@@ -972,16 +972,10 @@ fn corpus_http_equals_tshark() {
         return;
     }
     // (case, why it is left out)
-    let skip = [
-        (
-            "wireshark-notes/all-ciphers-tls12",
-            "sessions with TLS compression stay encrypted (issue 5)",
-        ),
-        (
-            "netmon/wiki-ftpv6-1",
-            "tshark skips a response completed by an out-of-order segment",
-        ),
-    ];
+    let skip = [(
+        "netmon/wiki-ftpv6-1",
+        "tshark skips a response completed by an out-of-order segment",
+    )];
     let index = std::fs::read_to_string(corpus.join("cases.tsv")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut compared = 0;
