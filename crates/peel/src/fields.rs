@@ -48,6 +48,8 @@ const NOT_YET: &[(FieldId, &str)] = &[
 pub struct DisplayFilter {
     filter: Filter,
     tls_on: bool,
+    /// The filter reads `tls.app_data`: keep every record's bytes, not only handshakes'.
+    app_data_on: bool,
     ip_conversations_on: bool,
     /// Per `tcp.stream`: first sequence number seen in each direction.
     seq_base: Vec<[Option<u32>; 2]>,
@@ -76,8 +78,10 @@ impl std::fmt::Debug for DisplayFilter {
 struct Record {
     content_type: u8,
     version: u16,
-    /// The fragment, in `record_bytes`.
+    /// The fragment, in `record_bytes` (empty unless a handshake or `tls.app_data` is asked for).
     body: Range<usize>,
+    /// The record length.
+    length: usize,
     /// Handshake records after ChangeCipherSpec are encrypted.
     encrypted: bool,
     /// An encrypted TLS 1.3 record: tshark names its type `tls.record.opaque_type`.
@@ -114,6 +118,10 @@ impl DisplayFilter {
         }
         Ok(DisplayFilter {
             tls_on: filter.uses_protocol("tls"),
+            app_data_on: filter
+                .fields()
+                .iter()
+                .any(|(id, _)| *id == field::TLS_APP_DATA),
             ip_conversations_on: filter
                 .fields()
                 .iter()
@@ -189,6 +197,7 @@ impl DisplayFilter {
                         seg.payload,
                         &mut self.records,
                         &mut self.record_bytes,
+                        self.app_data_on,
                     );
                     let mut v13 = self.tls13.contains(&seg.stream);
                     for r in self.records.iter_mut() {
@@ -249,6 +258,7 @@ impl TlsDirection {
         payload: &[u8],
         out: &mut Vec<Record>,
         bytes: &mut Vec<u8>,
+        keep_bodies: bool,
     ) -> bool {
         if self.not_tls {
             return false;
@@ -292,6 +302,7 @@ impl TlsDirection {
                     content_type: 0,
                     version: 2,
                     body: bytes.len()..bytes.len() + len,
+                    length: len,
                     encrypted: false,
                     opaque: false,
                     sslv2_session_id_len: Some(sid),
@@ -315,11 +326,15 @@ impl TlsDirection {
             };
             self.seen = true;
             let begin = bytes.len();
-            bytes.extend_from_slice(body);
+            // Only handshake records are read field by field; others are copied when asked for.
+            if ctype == 22 || keep_bodies {
+                bytes.extend_from_slice(body);
+            }
             out.push(Record {
                 content_type: ctype,
                 version: u16::from_be_bytes([h[1], h[2]]),
                 body: begin..bytes.len(),
+                length: rlen,
                 encrypted: self.ccs && ctype == 22,
                 opaque: false,
                 sslv2_session_id_len: None,
@@ -461,7 +476,7 @@ impl FrameValues<'_, '_, '_> {
                     }
                 }
             }
-            field::TLS_RECORD_LENGTH => per_record(&|r| Value::UInt(r.body.len() as u64), visit),
+            field::TLS_RECORD_LENGTH => per_record(&|r| Value::UInt(r.length as u64), visit),
             field::TLS_APP_DATA => {
                 for r in self.records.iter().filter(|r| r.content_type == 23) {
                     if !visit(Value::Bytes(
