@@ -80,7 +80,12 @@ impl StreamKind {
     /// letter. Anything else goes to the TLS tracker, which resynchronises on record headers
     /// (a capture that starts in the middle of a record).
     fn judge(first: &[u8]) -> StreamKind {
-        match first {
+        // Text protocols may open with CRLF keep-alives (SIP, RFC 5626): judge what follows them.
+        let start = first
+            .iter()
+            .position(|b| !matches!(b, b'\r' | b'\n'))
+            .unwrap_or(first.len());
+        match first.get(start..).unwrap_or(&[]) {
             [20..=24, 3, ..] => StreamKind::Tls,
             [b, _, 1, ..] if b & 0x80 != 0 => StreamKind::Tls,
             [b, ..] if b.is_ascii_alphabetic() => StreamKind::Clear,
@@ -275,7 +280,8 @@ impl FeedState<'_> {
                     *self.kind = StreamKind::judge(bytes);
                 }
                 let from_client = dir == Direction::ClientToServer;
-                if *self.kind == StreamKind::Clear {
+                // Bytes that do not decide yet (keep-alives) go out as cleartext.
+                if matches!(*self.kind, StreamKind::Clear | StreamKind::Unknown) {
                     if emit {
                         self.sink.cleartext(self.stream, from_client, bytes, frame);
                     }
@@ -578,4 +584,31 @@ pub fn follow(
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StreamKind;
+
+    #[test]
+    fn streams_are_judged_by_their_first_bytes() {
+        assert_eq!(
+            StreamKind::judge(&[0x16, 0x03, 0x01, 0x00, 0x05]),
+            StreamKind::Tls
+        );
+        // SSLv2-compatible ClientHello: 2-byte length with the top bit set, then type 1.
+        assert_eq!(
+            StreamKind::judge(&[0x80, 0x2e, 0x01, 0x03]),
+            StreamKind::Tls
+        );
+        assert_eq!(
+            StreamKind::judge(b"REGISTER sip:x SIP/2.0\r\n"),
+            StreamKind::Clear
+        );
+        // Keep-alives first: decided by what follows, undecided while there is nothing else.
+        assert_eq!(StreamKind::judge(b"\r\n\r\nINVITE sip:"), StreamKind::Clear);
+        assert_eq!(StreamKind::judge(b"\r\n\r\n"), StreamKind::Unknown);
+        // Binary that is not a record header: the TLS tracker resynchronises on records.
+        assert_eq!(StreamKind::judge(&[0x00, 0x17, 0x03]), StreamKind::Tls);
+    }
 }
