@@ -759,3 +759,99 @@ fn layer_values(f: FieldId, l: &Layer<'_>, v: &mut dyn FnMut(Value<'_>) -> bool)
 fn def_protocol(f: FieldId) -> &'static str {
     peel_filter::vocabulary::def(f).map_or("", |d| d.protocol())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A TLS record header and body: content type, version 3.3, `len` bytes of `fill`.
+    fn record(ctype: u8, body: &[u8]) -> Vec<u8> {
+        let mut r = vec![ctype, 3, 3];
+        r.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        r.extend_from_slice(body);
+        r
+    }
+
+    fn push(d: &mut TlsDirection, seq: u32, data: &[u8]) -> (bool, Vec<(u8, usize)>) {
+        let (mut out, mut bytes) = (Vec::new(), Vec::new());
+        let started = d.push(seq, data, &mut out, &mut bytes, true);
+        (
+            started,
+            out.iter().map(|r| (r.content_type, r.length)).collect(),
+        )
+    }
+
+    #[test]
+    fn records_belong_to_the_segment_they_end_in() {
+        let mut wire = record(22, &[1, 0, 0, 2, 0xaa, 0xbb]);
+        wire.extend(record(23, &[0x55; 10]));
+        let mut d = TlsDirection::default();
+        // The first record split after 7 bytes, the second after its header.
+        assert_eq!(push(&mut d, 100, &wire[..7]), (true, vec![]));
+        assert_eq!(push(&mut d, 107, &wire[7..16]), (false, vec![(22, 6)]));
+        // A retransmission of bytes already seen changes nothing.
+        assert_eq!(push(&mut d, 107, &wire[7..16]), (false, vec![]));
+        assert_eq!(push(&mut d, 116, &wire[16..]), (false, vec![(23, 10)]));
+    }
+
+    #[test]
+    fn a_gap_drops_the_partial_record_and_resynchronises() {
+        let a = record(23, &[1; 20]);
+        let b = record(21, &[2, 40]);
+        let mut d = TlsDirection::default();
+        assert_eq!(push(&mut d, 0, &a[..10]).1, vec![]);
+        // Bytes 10..25 lost; the next segment starts a record.
+        assert_eq!(push(&mut d, 25, &b), (true, vec![(21, 2)]));
+    }
+
+    #[test]
+    fn other_protocols_are_not_tls() {
+        let mut d = TlsDirection::default();
+        assert_eq!(
+            push(&mut d, 0, b"INVITE sip:a@b SIP/2.0\r\n"),
+            (false, vec![])
+        );
+        assert!(d.not_tls);
+        assert_eq!(push(&mut d, 24, &record(22, &[1, 0, 0, 0])).1, vec![]);
+    }
+
+    #[test]
+    fn sslv2_client_hello() {
+        // Header 0x8000|len, CLIENT-HELLO, version 3.1, 3 bytes of cipher specs, no session ID,
+        // 16 bytes of challenge.
+        let mut body = vec![1, 3, 1, 0, 3, 0, 0, 0, 16, 0x00, 0x00, 0x2f];
+        body.extend_from_slice(&[7; 16]);
+        let mut wire = vec![0x80, body.len() as u8];
+        wire.extend_from_slice(&body);
+        let mut d = TlsDirection::default();
+        let (mut out, mut bytes) = (Vec::new(), Vec::new());
+        assert!(d.push(0, &wire, &mut out, &mut bytes, false));
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].version, 2);
+        assert_eq!(out[0].sslv2_session_id_len, Some(0));
+    }
+
+    #[test]
+    fn tls13_is_recognised_from_the_server_hello() {
+        // ServerHello: version 3.3, random, empty session ID, suite 0x1301, no compression,
+        // supported_versions = 0x0304.
+        let mut sh = vec![3, 3];
+        sh.extend_from_slice(&[0; 32]);
+        sh.extend_from_slice(&[0, 0x13, 0x01, 0, 0, 6, 0, 43, 0, 2, 3, 4]);
+        let mut msg = vec![2, 0, 0, sh.len() as u8];
+        msg.extend_from_slice(&sh);
+        assert!(chooses_tls13(&msg));
+        let h = hello(&sh, false).unwrap();
+        assert_eq!((h.session_id_len, h.suites), (0, &[0x13, 0x01][..]));
+        let last = msg.len() - 1;
+        msg[last] = 3;
+        assert!(!chooses_tls13(&msg));
+    }
+
+    #[test]
+    fn sip_and_http_fields_are_refused_for_now() {
+        let e = DisplayFilter::new("tcp && sip.Call-ID contains \"x\"").unwrap_err();
+        assert_eq!(e.span(), 7..18);
+        assert!(DisplayFilter::new("tls.handshake.type == 1").is_ok());
+    }
+}
