@@ -22,8 +22,15 @@ pub enum Error {
 impl Error {
     /// An error pointing at `span` of `text`.
     pub fn new(text: &str, span: Range<usize>, message: impl Into<String>) -> Error {
-        let end = span.end.min(text.len());
-        let start = span.start.min(end);
+        // Clamp to the text and widen to whole characters.
+        let mut end = span.end.min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        let mut start = span.start.min(end);
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
         Error::Invalid {
             text: text.to_string(),
             span: start..end,
