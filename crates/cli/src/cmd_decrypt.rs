@@ -32,6 +32,10 @@ pub struct DecryptArgs {
     /// Only these TCP streams' secrets go into the outputs (repeatable).
     #[arg(long = "stream", value_name = "N")]
     pub streams: Vec<u32>,
+    /// Only the sessions of TCP streams with a frame this display filter shows go into the
+    /// secrets block and key log (e.g. `-Y 'ip.addr == 192.168.5.73'`).
+    #[arg(short = 'Y', long = "filter", value_name = "FILTER")]
+    pub filter: Option<String>,
 }
 
 fn parse_port_map(s: &str) -> Result<(u16, u16), String> {
@@ -52,14 +56,28 @@ pub fn run(a: &DecryptArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
             "nothing to write: give -w OUT.pcapng, --cleartext OUT.pcap, --keylog-out FILE or --report FILE"
         );
     }
+    let mut filter = match &a.filter {
+        Some(text) => Some(peel::DisplayFilter::new(text)?),
+        None => None,
+    };
     let secrets = a.keys.load()?;
+    let mut streams = a.streams.clone();
+    if let Some(f) = filter.as_mut() {
+        let shown = peel::decrypt::streams_matching(&a.capture, f)?;
+        streams = if streams.is_empty() {
+            shown
+        } else {
+            streams.into_iter().filter(|s| shown.contains(s)).collect()
+        };
+    }
+    let limited = !a.streams.is_empty() || a.filter.is_some();
     let opts = peel::decrypt::DecryptOptions {
         out: a.write.clone(),
         cleartext: a.cleartext.clone(),
         keylog_out: a.keylog_out.clone(),
         report: a.report.clone(),
         port_map: a.port_map.clone(),
-        streams: (!a.streams.is_empty()).then(|| a.streams.clone()),
+        streams: limited.then_some(streams),
     };
     // A progress bar on stderr for long files; indicatif draws nothing when stderr is not a terminal.
     let bar =

@@ -427,3 +427,45 @@ fn no_output_holds_the_key_or_the_password() {
         }
     }
 }
+
+/// `-Y` limits the shared secrets to the sessions of streams the filter shows.
+#[test]
+fn display_filter_limits_the_shared_secrets() {
+    let Some(corpus) = corpus_dir() else { return };
+    let g = corpus.join("generated");
+    let b = g.join("b-tls10-rsa-aes128cbc-sha-sip-resume/capture.pcap");
+    let key = g.join("server.rsa.pem");
+    let tmp = tempfile::tempdir().unwrap();
+    let count = |filter: Option<&str>| {
+        let k = tmp.path().join("k.txt");
+        let mut args = vec![
+            "decrypt",
+            b.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+            "--keylog-out",
+            k.to_str().unwrap(),
+        ];
+        if let Some(f) = filter {
+            args.extend(["-Y", f]);
+        }
+        let (code, _, err) = peel(&args);
+        assert_eq!(code, 0, "{err}");
+        std::fs::read_to_string(&k).unwrap().lines().count()
+    };
+    // Two connections, two client randoms (the second resumes the first's session): one key-log
+    // line each; one when the filter shows one stream; none when it shows no TLS stream.
+    assert_eq!(count(None), 2);
+    assert_eq!(count(Some("tcp.stream == 1")), 1);
+    assert_eq!(count(Some("udp")), 0);
+    let (code, _, err) = peel(&[
+        "decrypt",
+        b.to_str().unwrap(),
+        "--keylog-out",
+        "/dev/null",
+        "-Y",
+        "ip.adr == 1.2.3.4",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("ip.addr"), "{err}");
+}

@@ -98,6 +98,22 @@ impl TlsSink for Collected<'_> {
     }
 }
 
+/// The TCP streams that have at least one frame the display filter shows: `-Y` on `peel decrypt`
+/// limits the shared secrets to these streams' sessions.
+pub fn streams_matching(path: &Path, filter: &mut crate::DisplayFilter) -> Result<Vec<u32>, Error> {
+    let mut streams = std::collections::BTreeSet::new();
+    let mut capture = Capture::open(path)?;
+    capture.walk(|view| {
+        if filter.matches(view) {
+            if let Some(s) = view.record.tcp_stream {
+                streams.insert(s);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(streams.into_iter().collect())
+}
+
 /// Runs `peel decrypt`.
 pub fn decrypt(
     path: &Path,
