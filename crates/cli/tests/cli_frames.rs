@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use common::{corpus_dir, peel, peel_bin, repo_root, tshark_available};
 
 fn sample() -> std::path::PathBuf {
-    repo_root().join("samples/lync-sip-tls/sip-tls.pcap")
+    repo_root().join("tests/samples/lync-sip-tls/sip-tls.pcap")
 }
 
 fn frame_count_json(stdout: &str) -> usize {

@@ -396,10 +396,10 @@ mod tests {
             ),
             "{e:?}"
         );
-        let pem = b"-----BEGIN EC PRIVATE KEY-----\nTWFu\n-----END EC PRIVATE KEY-----\n";
+        let pem = include_bytes!("testdata/fake-ec-label.pem");
         let e = read(Path::new("ec.pem"), pem, &mut NoPassword).err();
         assert!(matches!(e, Some(Error::Unsupported { .. })), "{e:?}");
-        let pem = b"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: BF-CBC,0011223344556677\n\nTWFu\n-----END RSA PRIVATE KEY-----\n";
+        let pem = include_bytes!("testdata/fake-bf-cbc.pem");
         let e = read(
             Path::new("bf.pem"),
             pem,

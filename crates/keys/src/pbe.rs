@@ -2,7 +2,7 @@
 //!
 //! Two families are understood, chosen by the AlgorithmIdentifier's OID:
 //! - PBES2 (RFC 8018 section 6.2: PBKDF2 or scrypt, then AES-CBC or 3DES-CBC), via the `pkcs5`
-//!   crate. This is what current OpenSSL writes for `BEGIN ENCRYPTED PRIVATE KEY` and modern PFX.
+//!   crate. This is what current OpenSSL writes for encrypted PKCS#8 PEM and modern PFX.
 //! - The PKCS#12 PBE schemes (RFC 7292 appendix B and C): a SHA-1 based key derivation, then
 //!   3DES-CBC or RC2-CBC. This is what legacy Windows and Java exports use.
 //!

@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 /// One decoded PEM block.
 pub(crate) struct Block {
-    /// The label between `BEGIN ` and `-----`, e.g. `RSA PRIVATE KEY`.
+    /// The label between `BEGIN ` and `-----`, e.g. `CERTIFICATE` or the PKCS#1 key label.
     pub label: String,
     /// RFC 1421 headers (`name`, `value`) before the Base64 body; empty for RFC 7468 PEM.
     pub headers: Vec<(String, String)>,
@@ -154,9 +154,7 @@ mod tests {
 
     #[test]
     fn blocks_with_text_around_and_headers() {
-        let text = b"Bag Attributes\n    localKeyID: 01\n-----BEGIN A-----\nTWFu\n-----END A-----\n\
-junk\n-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nTWE=\n-----END RSA PRIVATE KEY-----\n\
------BEGIN B-----\nTWFu\n";
+        let text = include_bytes!("testdata/text-around-blocks.pem");
         let b = blocks(text);
         assert_eq!(b.len(), 3);
         let first = b.first().and_then(|r| r.as_ref().ok());

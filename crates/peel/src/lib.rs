@@ -7,7 +7,7 @@
 //! malformed frames seen on the way), [`FrameWriter`] (saving frames), [`Error`].
 //!
 //! ```no_run
-//! let mut capture = peel::Capture::open("samples/lync-sip-tls/sip-tls.pcap".as_ref())?;
+//! let mut capture = peel::Capture::open("tests/samples/lync-sip-tls/sip-tls.pcap".as_ref())?;
 //! let report = capture.frames(|rec, _packet| {
 //!     println!("{} {} -> {} {}", rec.frame, rec.src, rec.dst, rec.info);
 //!     Ok::<(), peel::Error>(())
