@@ -226,3 +226,22 @@ fn a_closed_pipe_is_a_normal_exit() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(0), "{err}");
 }
+
+/// A capture that starts mid-connection numbers both directions from 1, as tshark does.
+#[test]
+fn mid_connection_sequence_numbers_start_at_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cut = tmp.path().join("mid.pcap");
+    let (code, _, err) = peel(&[
+        "frames",
+        sample().to_str().unwrap(),
+        "-Y",
+        "frame.number >= 20",
+        "-w",
+        cut.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (_, text, _) = peel(&["frames", cut.to_str().unwrap()]);
+    let first = text.lines().next().unwrap();
+    assert!(first.contains("Seq=1 Ack=1 "), "{first}");
+}

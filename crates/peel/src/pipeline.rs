@@ -273,7 +273,18 @@ fn describe<'a>(
                 *st = TcpInfoState::default();
             }
             let d = r.direction.index();
-            let base = *st.base[d].get_or_insert(tcp.seq());
+            // Relative numbers as tshark shows them: the SYN is 0, so data starts at 1; a
+            // direction first seen mid-stream also starts at 1.
+            let is_syn = tcp.flags().contains(TcpFlags::SYN);
+            let base = *st.base[d].get_or_insert(if is_syn {
+                tcp.seq()
+            } else {
+                tcp.seq().wrapping_sub(1)
+            });
+            // The peer not seen yet: its numbers start where this segment acknowledges (as tshark).
+            if tcp.flags().contains(TcpFlags::ACK) && st.base[1 - d].is_none() {
+                st.base[1 - d] = Some(tcp.ack().wrapping_sub(1));
+            }
             if tcp.flags().contains(TcpFlags::SYN) {
                 st.wscale[d] = Some(tcp.window_scale().unwrap_or(0).min(14));
             }
