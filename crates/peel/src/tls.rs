@@ -66,6 +66,41 @@ struct StreamTls {
     abandoned: bool,
 }
 
+impl StreamTls {
+    /// The reassembler, and everything its events need, borrowed apart.
+    fn split<'s>(
+        &'s mut self,
+        only: Option<u32>,
+        secrets: &'s dyn SecretProvider,
+        cache: &'s mut SessionCache,
+        sink: &'s mut dyn TlsSink,
+    ) -> (&'s mut Reassembler, FeedState<'s>) {
+        let stream = self.connection.stream();
+        let StreamTls {
+            reassembler,
+            connection,
+            kind,
+            fed,
+            valid,
+            ..
+        } = self;
+        (
+            reassembler,
+            FeedState {
+                connection,
+                kind,
+                stream,
+                only,
+                secrets,
+                cache,
+                fed,
+                valid,
+                sink,
+            },
+        )
+    }
+}
+
 /// What a TCP stream carries, judged from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum StreamKind {
@@ -147,27 +182,7 @@ impl TlsTracker {
         if st.abandoned {
             return;
         }
-        let stream = seg.stream;
-        let only = self.only;
-        let StreamTls {
-            reassembler,
-            connection,
-            kind,
-            fed,
-            valid,
-            ..
-        } = st;
-        let mut state = FeedState {
-            connection,
-            kind,
-            stream,
-            only,
-            secrets,
-            cache: &mut self.cache,
-            fed,
-            valid,
-            sink,
-        };
+        let (reassembler, mut state) = st.split(self.only, secrets, &mut self.cache, sink);
         reassembler.segment(seg.direction, &seg.meta, seg.payload, frame, &mut |ev| {
             state.feed(ev)
         });
@@ -183,26 +198,7 @@ impl TlsTracker {
             if st.abandoned {
                 continue;
             }
-            let stream = st.connection.stream();
-            let StreamTls {
-                reassembler,
-                connection,
-                kind,
-                fed,
-                valid,
-                ..
-            } = st;
-            let mut state = FeedState {
-                connection,
-                kind,
-                stream,
-                only,
-                secrets,
-                cache: &mut *cache,
-                fed,
-                valid,
-                sink: &mut *sink,
-            };
+            let (reassembler, mut state) = st.split(only, secrets, &mut *cache, &mut *sink);
             reassembler.finish(&mut |ev| state.feed(ev));
         }
     }
