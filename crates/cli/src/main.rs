@@ -1,9 +1,11 @@
 //! The `peel` command-line tool: a thin layer over the `peel` facade (argument parsing, output
 //! formatting, exit codes). See `shared/CLI.md` for the contract.
 
+mod cmd_capture;
 mod cmd_decrypt;
 mod cmd_frames;
 mod cmd_http;
+mod cmd_serve;
 mod cmd_sip;
 mod cmd_tls;
 mod keys;
@@ -40,6 +42,10 @@ enum Command {
     Http(cmd_http::HttpArgs),
     /// Share the decryption without the key: a capture with embedded secrets, a cleartext capture, a key log, a report.
     Decrypt(cmd_decrypt::DecryptArgs),
+    /// Live capture on an interface to pcapng; -D lists interfaces.
+    Capture(cmd_capture::CaptureArgs),
+    /// A local web view of a capture: TLS sessions, frames, decrypted streams, SIP ladders, HTTP.
+    Serve(cmd_serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +60,8 @@ fn main() -> ExitCode {
         Command::Sip(a) => cmd_sip::run(&a, &mut out),
         Command::Http(a) => cmd_http::run(&a, &mut out),
         Command::Decrypt(a) => cmd_decrypt::run(&a, &mut out),
+        Command::Capture(a) => cmd_capture::run(&a, &mut out),
+        Command::Serve(a) => cmd_serve::run(&a, &mut out),
     };
     let flushed = out.flush();
     match result.and(flushed) {

@@ -1,0 +1,1 @@
+//! Mutation fuzzing of peel's parsers on stable Rust (issue #8). Being built.
