@@ -25,6 +25,9 @@ pub(crate) struct BadBlock {
     pub reason: &'static str,
 }
 
+/// Longest label accepted (the longest standard one, `ENCRYPTED PRIVATE KEY`, has 21 characters).
+const MAX_LABEL: usize = 64;
+
 /// Does this file look like PEM text (has a `-----BEGIN ` line)?
 pub(crate) fn looks_like_pem(bytes: &[u8]) -> bool {
     find(bytes, b"-----BEGIN ").is_some()
@@ -45,6 +48,15 @@ pub(crate) fn blocks(bytes: &[u8]) -> Vec<Result<Block, BadBlock>> {
             break;
         };
         let label_bytes = after_begin.get(..label_end).unwrap_or_default();
+        // A label is one short line (RFC 7468 section 3). Anything else means the BEGIN line is
+        // damaged and the "label" runs into the key itself: never let it reach a message.
+        if label_bytes.len() > MAX_LABEL || label_bytes.iter().any(|b| !(0x20..0x7f).contains(b)) {
+            out.push(Err(BadBlock {
+                label: "?".into(),
+                reason: "its -----BEGIN line is damaged",
+            }));
+            break;
+        }
         let label = String::from_utf8_lossy(label_bytes).into_owned();
         let body_start = after_begin.get(label_end + 5..).unwrap_or_default();
         let end_marker = [b"-----END ".as_slice(), label_bytes, b"-----"].concat();
@@ -163,5 +175,19 @@ mod tests {
         assert_eq!(second.map(|b| b.headers.len()), Some(2));
         assert_eq!(second.map(|b| b.der.to_vec()), Some(b"Ma".to_vec()));
         assert!(matches!(b.get(2), Some(Err(_))));
+    }
+
+    #[test]
+    fn a_damaged_begin_line_never_makes_the_body_a_label() {
+        // The BEGIN line lost its closing dashes: the next "-----" is the END line's, so the
+        // "label" would be the Base64 body (key material in a real file). Found by peel-fuzz.
+        let text =
+            b"-----BEGIN RSA PRIVATE KEY\nTWFuTWFuTWFu\nTWFu\n-----END RSA PRIVATE KEY-----\n";
+        let b = blocks(text);
+        let Some(Err(bad)) = b.first() else {
+            panic!("a damaged block is an error");
+        };
+        assert_eq!(bad.label, "?");
+        assert!(!bad.label.contains("TWFu") && !bad.reason.contains("TWFu"));
     }
 }
