@@ -4,12 +4,16 @@
 //! ends it.
 //!
 //! Why the loop looks as it does:
-//! - The handle is in immediate mode with a 100 ms read timeout, so each frame is handed over as
-//!   soon as the kernel has it and the loop looks at the stop flag and the clock at least ten times
-//!   a second even on a silent interface. The buffered file is flushed whenever the interface is
-//!   idle and at least once a second, so a growing file can be read while the capture runs.
-//! - On a stop (signal or duration) the handle turns non-blocking and the frames the kernel already
-//!   holds are written (those stamped before the stop), so a frame that was captured is never lost.
+//! - The handle is in immediate mode, so each frame is handed over as soon as the kernel has it
+//!   (on Linux this also selects TPACKET_V2, whose ring is not held back in blocks), and
+//!   non-blocking: the loop reads until libpcap has nothing, then waits in `poll(2)` on the
+//!   handle's descriptor for at most 100 ms. libpcap's own read timeout is not used because on
+//!   Linux it does not make a read return on a silent interface, so a stop would go unnoticed.
+//!   The stop flag and the clock are thus looked at ten times a second at least.
+//! - The buffered file is flushed whenever the interface is idle and at least once a second, so a
+//!   growing file can be read while the capture runs.
+//! - On a stop (signal or duration) the frames the kernel already holds are written (those stamped
+//!   before the stop), so a frame that was captured is never lost.
 //! - Every file ends with an Interface Statistics Block (libpcap's counters) and is flushed and
 //!   synced before `run` returns, whatever ended the capture.
 
@@ -18,13 +22,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use pcap::{Active, Capture, Device};
+use rustix::event::{PollFd, PollFlags, Timespec};
 
 use crate::error::{one_line, pcap_message, Error};
 use crate::pcapng::{Counters, FileHeader, Resolution};
 use crate::ring::{Output, Rotation};
 
-/// libpcap read timeout: how long a read waits on a silent interface.
-const READ_TIMEOUT_MS: i32 = 100;
+/// Longest wait for a frame before the stop flag and the clock are looked at again.
+const POLL_WAIT: Duration = Duration::from_millis(100);
 /// Longest time buffered frames wait before they are flushed to the file.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
 /// Snap length when none is given: tcpdump's default, enough for any frame, loopback GSO included.
@@ -149,7 +154,6 @@ pub fn open(opts: &CaptureOptions) -> Result<LiveCapture, Error> {
     let mut cap = inactive
         .promisc(opts.promiscuous)
         .snaplen(snaplen_i32)
-        .timeout(READ_TIMEOUT_MS)
         .immediate_mode(true)
         .precision(precision)
         .open()
@@ -160,6 +164,10 @@ pub fn open(opts: &CaptureOptions) -> Result<LiveCapture, Error> {
             message: pcap_message(&e),
         })?;
     }
+    let cap = cap.setnonblock().map_err(|e| Error::Pcap {
+        doing: format!("cannot capture on '{}'", opts.interface),
+        message: pcap_message(&e),
+    })?;
     let dlt = cap.get_datalink();
     let link_type = linktype_of_dlt(dlt.0).ok_or_else(|| Error::Pcap {
         doing: format!("cannot capture on '{}'", opts.interface),
@@ -233,10 +241,17 @@ impl LiveCapture {
                     output.frame(ticks, p.data, p.header.len)?
                 }
                 Err(pcap::Error::TimeoutExpired) => {
+                    // Nothing queued: flush, then wait for the next frame.
                     if unflushed {
                         output.flush()?;
                         unflushed = false;
                         last_flush = Instant::now();
+                    }
+                    let wait = deadline.map_or(POLL_WAIT, |d| {
+                        POLL_WAIT.min(d.saturating_duration_since(Instant::now()))
+                    });
+                    if let Err(e) = wait_readable(&cap, wait) {
+                        break Stopped::InterfaceError(format!("waiting for frames: {e}"));
                     }
                     false
                 }
@@ -258,34 +273,30 @@ impl LiveCapture {
             }
         };
         if matches!(stopped, Stopped::Signal | Stopped::Duration) {
-            // Frames the kernel captured before the stop are still queued: write them.
+            // Frames the kernel captured before the stop may still be queued: write them.
             let stop_at = now_ticks(resolution);
-            if let Ok(mut c) = cap.setnonblock() {
-                loop {
-                    if count.is_some_and(|n| frames >= n) {
-                        break;
-                    }
-                    let full = match c.next_packet() {
-                        Ok(p) => {
-                            let ticks = packet_ticks(p.header, resolution);
-                            if ticks > stop_at {
-                                break;
-                            }
-                            frames += 1;
-                            output.frame(ticks, p.data, p.header.len)?
-                        }
-                        Err(_) => break,
-                    };
-                    if full {
-                        counters = read_counters(&mut c, frames, counters);
-                        output.rotate(now_ticks(resolution), &counters)?;
-                    }
+            loop {
+                if count.is_some_and(|n| frames >= n) {
+                    break;
                 }
-                counters = read_counters(&mut c, frames, counters);
+                let full = match cap.next_packet() {
+                    Ok(p) => {
+                        let ticks = packet_ticks(p.header, resolution);
+                        if ticks > stop_at {
+                            break;
+                        }
+                        frames += 1;
+                        output.frame(ticks, p.data, p.header.len)?
+                    }
+                    Err(_) => break,
+                };
+                if full {
+                    counters = read_counters(&mut cap, frames, counters);
+                    output.rotate(now_ticks(resolution), &counters)?;
+                }
             }
-        } else {
-            counters = read_counters(&mut cap, frames, counters);
         }
+        counters = read_counters(&mut cap, frames, counters);
         let files = output.finish(now_ticks(resolution), &counters)?;
         Ok(CaptureSummary {
             frames,
@@ -293,6 +304,21 @@ impl LiveCapture {
             files,
             stopped,
         })
+    }
+}
+
+/// Waits until the handle has a frame to read, at most `wait`. A signal ends the wait early
+/// (that is no error: the caller looks at its stop flag next).
+fn wait_readable(cap: &Capture<Active>, wait: Duration) -> std::io::Result<()> {
+    let timeout = Timespec::try_from(wait).unwrap_or(Timespec {
+        tv_sec: 0,
+        tv_nsec: 100_000_000,
+    });
+    let mut fds = [PollFd::new(cap, PollFlags::IN)];
+    match rustix::event::poll(&mut fds, Some(&timeout)) {
+        Ok(_) => Ok(()),
+        Err(e) if e == rustix::io::Errno::INTR => Ok(()),
+        Err(e) => Err(e.into()),
     }
 }
 
