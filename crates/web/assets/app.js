@@ -336,7 +336,8 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const b of document.querySelectorAll(".tab")) b.addEventListener("click", () => showTab(b.dataset.tab));
   $("#filter-form").addEventListener("submit", (e) => {
     e.preventDefault();
-    frames.filter = $("#filter").value.trim();
+    const typed = $("#filter").value;
+    frames.filter = typed.trim() ? typed : "";
     frames.offset = 0;
     loadFrames();
   });

@@ -302,7 +302,8 @@ async fn frames(State(a): Shared, Query(q): Query<FramesQuery>) -> Result<Respon
             "limit must be between 1 and {MAX_LIMIT}"
         )));
     }
-    let filter = q.filter.as_deref().map(str::trim).filter(|f| !f.is_empty());
+    // Only a blank filter is no filter; the text is compiled as typed, so carets line up.
+    let filter = q.filter.as_deref().filter(|f| !f.trim().is_empty());
     if filter.is_some_and(|f| f.len() > MAX_FILTER) {
         return Err(Problem::bad(format!(
             "the filter is longer than {MAX_FILTER} bytes"

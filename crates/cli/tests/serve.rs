@@ -1,0 +1,854 @@
+//! `peel serve` end to end: the binary is started on a free port, its JSON endpoints are compared
+//! with the CLI's `--json` output on the same capture and keys, no response holds key material,
+//! and headless Chromium (driven through ChromeDriver's WebDriver protocol) applies filters and
+//! opens a SIP call's ladder in the page. The browser tests skip with a note when Chromium or
+//! ChromeDriver is absent (`.ci/run` installs Debian's `chromium` and `chromium-driver`).
+//!
+//! The HTTP client and the WebDriver client are written here over `std::net` (HTTP/1.1,
+//! `Connection: close`), so the tests need no extra crates.
+//!
+//! `PEEL_WRITE_DOCS_SCREENSHOT=1` makes `ladder_screenshot_of_case_a` also write
+//! `docs/images/ladder-case-a.png`.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{corpus_dir, peel, peel_bin, repo_root};
+use serde_json::{json, Value};
+
+// ---- a small HTTP/1.1 client ----
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One request to `addr` (`host:port`); `body` is sent as JSON.
+fn request(method: &str, addr: &str, path: &str, body: Option<&Value>) -> Reply {
+    let mut s = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+    s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut req =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: */*\r\n");
+    if method != "GET" {
+        req.push_str(&format!(
+            "Content-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    req.push_str("\r\n");
+    req.push_str(&body);
+    s.write_all(req.as_bytes()).unwrap();
+    // Read the head, then exactly the body its headers announce (a server may keep the
+    // connection open despite `Connection: close`).
+    let mut r = BufReader::new(s);
+    let mut status_line = String::new();
+    r.read_line(&mut status_line).unwrap();
+    let status: u16 = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("status line {status_line:?}"));
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        r.read_line(&mut line).unwrap();
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            headers.push((k.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    let find = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _): &&(String, String)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let mut body = Vec::new();
+    if find("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+        body = dechunk(&mut r);
+    } else if let Some(n) = find("content-length") {
+        body.resize(n.parse().unwrap(), 0);
+        r.read_exact(&mut body).unwrap();
+    } else {
+        r.read_to_end(&mut body).unwrap();
+    }
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(r: &mut impl BufRead) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let mut size = String::new();
+        r.read_line(&mut size).unwrap();
+        let size = usize::from_str_radix(size.split(';').next().unwrap().trim(), 16).unwrap();
+        let mut crlf = [0u8; 2];
+        if size == 0 {
+            let _ = r.read_exact(&mut crlf);
+            return out;
+        }
+        let start = out.len();
+        out.resize(start + size, 0);
+        r.read_exact(&mut out[start..]).unwrap();
+        r.read_exact(&mut crlf).unwrap();
+    }
+}
+
+fn get(addr: &str, path: &str) -> Reply {
+    request("GET", addr, path, None)
+}
+
+/// Percent-encodes a query value.
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+// ---- child processes, killed when the test ends (also on failure) ----
+
+struct Kid(Child);
+
+impl Drop for Kid {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `peel serve` on a free loopback port; `addr` is what its first stdout line names.
+struct Serve {
+    _kid: Kid,
+    url: String,
+    addr: String,
+}
+
+fn serve(capture: &Path, extra: &[&str]) -> Serve {
+    let mut child = Command::new(peel_bin())
+        .arg("serve")
+        .arg(capture)
+        .args(extra)
+        .args(["--listen", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let kid = Kid(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let url = line.trim().to_string();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with('/'),
+        "first line: {line:?}"
+    );
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    assert!(!addr.ends_with(":0"), "the real port is printed: {url}");
+    Serve {
+        _kid: kid,
+        url,
+        addr,
+    }
+}
+
+fn sample() -> (PathBuf, PathBuf) {
+    let dir = repo_root().join("tests/samples/lync-sip-tls");
+    (dir.join("sip-tls.pcap"), dir.join("server.key.pem"))
+}
+
+fn json_lines(args: &[&str]) -> Vec<Value> {
+    let (code, out, err) = peel(args);
+    assert_eq!(code, 0, "peel {args:?}: {err}");
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn frame_numbers(v: &Value) -> Vec<u64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["frame"].as_u64().unwrap())
+        .collect()
+}
+
+/// What `peel frames -Y BAD` prints on stderr, without the `peel: ` prefix.
+fn cli_filter_error(capture: &str, filter: &str) -> String {
+    let (code, _, err) = peel(&["frames", capture, "-Y", filter]);
+    assert_eq!(code, 2);
+    err.trim_end()
+        .strip_prefix("peel: ")
+        .unwrap_or(&err)
+        .to_string()
+}
+
+// ---- the API against the CLI ----
+
+/// Every endpoint returns the records the CLI prints with `--json` (the same values, so the same
+/// keys), the frames filtered and paged as `peel frames -Y` selects them, a bad filter's caret
+/// message as `peel frames -Y` prints it, and the bytes `peel follow` writes.
+#[test]
+fn api_equals_the_cli() {
+    let (cap, key) = sample();
+    let mut cases = vec![(cap, key)];
+    if let Some(c) = corpus_dir() {
+        let g = c.join("generated");
+        for case in [
+            "a-tls12-rsa-aes128cbc-sha-sip",
+            "c-tls12-rsa-aes256gcm-sha384-http-ipv6",
+            "g2-tls12-rsa-aes128gcm-sha256-http-ticket-resume",
+        ] {
+            cases.push((g.join(case).join("capture.pcap"), g.join("server.key.pem")));
+        }
+    }
+    for (cap, key) in &cases {
+        let (c, k) = (cap.to_str().unwrap(), key.to_str().unwrap());
+        let s = serve(cap, &["-k", k]);
+        for (endpoint, args) in [
+            ("/api/tls", vec!["tls", c, "-k", k, "--json"]),
+            ("/api/sip", vec!["sip", c, "-k", k, "--json"]),
+            (
+                "/api/sip/calls",
+                vec!["sip", c, "-k", k, "--dialogs", "--json"],
+            ),
+            ("/api/http", vec!["http", c, "-k", k, "--json"]),
+        ] {
+            let r = get(&s.addr, endpoint);
+            assert_eq!(r.status, 200, "{endpoint}: {}", r.text());
+            assert_eq!(r.header("content-type"), Some("application/json"));
+            let cli = json_lines(&args);
+            assert_eq!(r.json(), Value::Array(cli), "{c} {endpoint}");
+        }
+        let cli = json_lines(&["frames", c, "--json"]);
+        let r = get(&s.addr, "/api/frames?limit=1000");
+        let page = r.json();
+        assert_eq!(page["total"], cli.len());
+        assert_eq!(page["frames"], Value::Array(cli.clone()), "{c} frames");
+        // Pages cover the list in order.
+        let mut paged = Vec::new();
+        let mut offset = 0;
+        loop {
+            let p = get(&s.addr, &format!("/api/frames?offset={offset}&limit=7")).json();
+            let got = p["frames"].as_array().unwrap().clone();
+            if got.is_empty() {
+                break;
+            }
+            offset += got.len();
+            paged.extend(got);
+        }
+        assert_eq!(paged, cli);
+
+        for filter in [
+            "tcp.flags.syn == 1 || tls.handshake.type == 1",
+            "tls.record.content_type == 23 && tcp.srcport != 5061 && tcp.srcport != 8443",
+            "frame.len > 1000",
+        ] {
+            let want = json_lines(&["frames", c, "-Y", filter, "--json"]);
+            let r = get(&s.addr, &format!("/api/frames?filter={}", enc(filter)));
+            assert_eq!(r.status, 200, "{filter}: {}", r.text());
+            let page = r.json();
+            assert_eq!(page["total"], want.len(), "{c} -Y {filter}");
+            assert_eq!(page["frames"], Value::Array(want), "{c} -Y {filter}");
+        }
+        for bad in ["ip.adr == 1.2.3.4", "tcp.port == ", "frame.len > \"x\""] {
+            let r = get(&s.addr, &format!("/api/frames?filter={}", enc(bad)));
+            assert_eq!(r.status, 400, "{bad}");
+            assert_eq!(r.text().trim_end(), cli_filter_error(c, bad), "{bad}");
+        }
+
+        let streams = get(&s.addr, "/api/tls").json();
+        for st in streams.as_array().unwrap() {
+            let n = st["stream"].to_string();
+            for dir in ["client", "server"] {
+                let out = Command::new(peel_bin())
+                    .args(["follow", c, "-k", k, "--stream", &n, "--direction", dir])
+                    .output()
+                    .unwrap();
+                assert!(out.status.success());
+                let r = get(&s.addr, &format!("/api/streams/{n}?direction={dir}"));
+                assert_eq!(r.status, 200);
+                assert_eq!(r.body, out.stdout, "{c} stream {n} {dir}");
+            }
+        }
+    }
+}
+
+/// Bad requests get a 4xx and a reason; the server keeps serving.
+#[test]
+fn bad_requests_get_4xx() {
+    let (cap, key) = sample();
+    let s = serve(&cap, &["-k", key.to_str().unwrap()]);
+    for (path, status) in [
+        ("/api/frames?limit=0", 400),
+        ("/api/frames?limit=x", 400),
+        ("/api/frames?offset=-5", 400),
+        ("/api/frames?filter=%22", 400),
+        ("/api/frames/100000", 404),
+        ("/api/frames/abc", 400),
+        ("/api/streams/7", 404),
+        ("/api/streams/0?direction=sideways", 400),
+        ("/api/streams/%FF", 400),
+        ("/api/sip/ladder?call=%00", 404),
+        ("/no/such/page", 404),
+        ("/api/frames?filter=%E2%82", 400),
+    ] {
+        let r = get(&s.addr, path);
+        assert_eq!(r.status, status, "{path}: {}", r.text());
+        assert!(!r.body.is_empty(), "{path}: no reason");
+    }
+    let r = request("POST", &s.addr, "/api/tls", Some(&json!({})));
+    assert!((400..500).contains(&r.status), "POST: {}", r.status);
+    // A request line that is not HTTP at all.
+    let mut raw = TcpStream::connect(&s.addr).unwrap();
+    raw.write_all(b"\x16\x03\x01\x00\x05hello\r\n\r\n").unwrap();
+    let mut sink = Vec::new();
+    let _ = raw.read_to_end(&mut sink);
+    assert_eq!(get(&s.addr, "/api/tls").status, 200, "still serving");
+}
+
+// ---- key material ----
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let (mut out, mut acc, mut bits) = (Vec::new(), 0u32, 0);
+    for v in text.bytes().filter_map(val) {
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+/// The key is loaded from PKCS#12 with a password file; no response (the page, every endpoint,
+/// every frame's bytes, both stream directions, every ladder) holds the key's PEM body, its DER
+/// bytes (raw or hex), or the password.
+#[test]
+fn never_serves_key_material() {
+    let (cap, key_pem) = sample();
+    let dir = key_pem.parent().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let pw = tmp.path().join("pw");
+    std::fs::write(&pw, "peel-test\n").unwrap();
+    let s = serve(
+        &cap,
+        &[
+            "-k",
+            dir.join("server.pfx").to_str().unwrap(),
+            "--password-file",
+            pw.to_str().unwrap(),
+        ],
+    );
+    let pem = std::fs::read_to_string(&key_pem).unwrap();
+    let body_lines: Vec<&str> = pem
+        .lines()
+        .filter(|l| !l.starts_with("-----") && l.len() > 40)
+        .collect();
+    assert!(body_lines.len() > 10);
+    let der = base64_decode(&body_lines.concat());
+    assert!(der.len() > 1000);
+    // Windows of the DER (the private exponent and primes are in the middle) and their hex.
+    // Leave out the public parts (the modulus is in the certificate the capture carries).
+    let capture = std::fs::read(&cap).unwrap();
+    let windows: Vec<&[u8]> = der
+        .chunks(48)
+        .filter(|w| w.len() == 48 && !capture.windows(48).any(|c| c == *w))
+        .collect();
+    assert!(windows.len() > 15, "{} private windows", windows.len());
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+
+    let mut paths: Vec<String> = [
+        "/",
+        "/app.js",
+        "/style.css",
+        "/api/summary",
+        "/api/tls",
+        "/api/sip",
+        "/api/sip/calls",
+        "/api/sip/ladder",
+        "/api/http",
+        "/api/frames?limit=1000",
+        "/api/streams/0",
+        "/api/streams/0?direction=client",
+        "/api/streams/0?direction=server",
+    ]
+    .iter()
+    .map(|p| p.to_string())
+    .collect();
+    let calls = get(&s.addr, "/api/sip/calls").json();
+    for c in calls.as_array().unwrap() {
+        paths.push(format!(
+            "/api/sip/ladder?call={}",
+            enc(c["call_id"].as_str().unwrap())
+        ));
+    }
+    let total = get(&s.addr, "/api/frames").json()["total"]
+        .as_u64()
+        .unwrap();
+    for n in 1..=total {
+        paths.push(format!("/api/frames/{n}"));
+    }
+    let mut seen = 0;
+    for p in &paths {
+        let r = get(&s.addr, p);
+        assert_eq!(r.status, 200, "{p}: {}", r.text());
+        seen += r.body.len();
+        let text = r.text();
+        assert!(!text.contains("peel-test"), "{p} holds the password");
+        assert!(!text.contains("PRIVATE KEY"), "{p}");
+        for l in &body_lines {
+            assert!(!text.contains(l), "{p} holds a PEM line of the key");
+        }
+        for w in &windows {
+            assert!(
+                !r.body.windows(w.len()).any(|x| x == *w),
+                "{p} holds key bytes"
+            );
+            assert!(!text.contains(&hex(w)), "{p} holds key bytes in hex");
+        }
+    }
+    // The check looked at real content (the decrypted SIP is there).
+    assert!(seen > 100_000, "{seen} bytes");
+}
+
+// ---- the page in headless Chromium ----
+
+/// Chromium and ChromeDriver, when installed.
+fn browser() -> Option<(PathBuf, PathBuf)> {
+    let find = |names: &[&str]| -> Option<PathBuf> {
+        for n in names {
+            for d in ["/usr/bin", "/usr/local/bin", "/usr/lib/chromium"] {
+                let p = Path::new(d).join(n);
+                if p.is_file() {
+                    return Some(p);
+                }
+            }
+        }
+        None
+    };
+    let chromium = find(&["chromium", "chromium-browser"]);
+    let driver = find(&["chromedriver"]);
+    match (chromium, driver) {
+        (Some(c), Some(d)) => Some((c, d)),
+        _ => {
+            eprintln!("note: chromium or chromedriver not installed; browser test skipped");
+            None
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A WebDriver session in headless Chromium.
+struct Browser {
+    addr: String,
+    session: String,
+    _driver: Kid,
+}
+
+impl Browser {
+    fn start(chromium: &Path, driver: &Path) -> Browser {
+        let port = free_port();
+        let kid = Kid(Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap());
+        let addr = format!("127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if TcpStream::connect(&addr).is_ok() && get(&addr, "/status").status == 200 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "goog:chromeOptions": {
+                "binary": chromium.to_str().unwrap(),
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--window-size=1280,900"]
+            }
+        }}});
+        let r = request("POST", &addr, "/session", Some(&caps));
+        assert_eq!(r.status, 200, "new session: {}", r.text());
+        let session = r.json()["value"]["sessionId"].as_str().unwrap().to_string();
+        Browser {
+            addr,
+            session,
+            _driver: kid,
+        }
+    }
+
+    fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let p = format!("/session/{}{path}", self.session);
+        let r = request(method, &self.addr, &p, body.as_ref());
+        assert_eq!(r.status, 200, "{method} {path}: {}", r.text());
+        r.json()["value"].clone()
+    }
+
+    fn goto(&self, url: &str) {
+        self.cmd("POST", "/url", Some(json!({ "url": url })));
+    }
+
+    fn find(&self, css: &str) -> String {
+        let v = self.cmd(
+            "POST",
+            "/element",
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        v[ELEMENT].as_str().unwrap().to_string()
+    }
+
+    fn click(&self, el: &str) {
+        self.cmd("POST", &format!("/element/{el}/click"), Some(json!({})));
+    }
+
+    fn type_into(&self, el: &str, text: &str) {
+        self.cmd("POST", &format!("/element/{el}/clear"), Some(json!({})));
+        self.cmd(
+            "POST",
+            &format!("/element/{el}/value"),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    fn js(&self, script: &str, args: Value) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+
+    /// Runs `script` until it returns something other than null, false, 0 or empty, for up to
+    /// 20 s.
+    fn wait(&self, what: &str, script: &str, args: Value) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let v = self.js(script, args.clone());
+            let empty = v.is_null()
+                || v == json!(false)
+                || v == json!(0)
+                || v.as_array().is_some_and(Vec::is_empty)
+                || v.as_str().is_some_and(str::is_empty);
+            if !empty {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// A PNG of one element.
+    fn screenshot(&self, el: &str) -> Vec<u8> {
+        let v = self.cmd("GET", &format!("/element/{el}/screenshot"), None);
+        base64_decode(v.as_str().unwrap())
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let p = format!("/session/{}", self.session);
+        let _ = TcpStream::connect(&self.addr).map(|_| request("DELETE", &self.addr, &p, None));
+    }
+}
+
+const FRAME_ROWS: &str =
+    "return [...document.querySelectorAll('#frames tbody tr')].map(r => Number(r.dataset.frame));";
+
+/// Applies a filter in the page and returns the frame numbers the list then shows.
+fn apply_filter(b: &Browser, filter: &str) -> Vec<u64> {
+    let input = b.find("#filter");
+    b.type_into(&input, filter);
+    b.click(&b.find("#apply"));
+    let shown = b.wait(
+        "the filtered list",
+        "const s = document.querySelector('#frames-status').textContent;
+         return s.includes('matching ' + arguments[0]) ? s : null;",
+        json!([filter]),
+    );
+    assert!(shown.as_str().unwrap().contains("matching"));
+    rows(&b.js(FRAME_ROWS, json!([])))
+}
+
+fn rows(v: &Value) -> Vec<u64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_u64().unwrap())
+        .collect()
+}
+
+/// Opens the SIP tab, clicks the call of the capture's INVITE, and returns (ladder labels as
+/// drawn, the API's ladder for that call).
+fn open_invite_call(b: &Browser, s: &Serve) -> (Vec<String>, Value) {
+    let sip = get(&s.addr, "/api/sip").json();
+    let call = sip
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["method"] == "INVITE")
+        .unwrap()["call_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let api = get(&s.addr, &format!("/api/sip/ladder?call={}", enc(&call))).json();
+    b.click(&b.find("#tab-sip"));
+    b.wait(
+        "the calls table",
+        "return document.querySelectorAll('#sip-calls tbody tr[data-call-id]').length;",
+        json!([]),
+    );
+    let row = b.js(
+        "return [...document.querySelectorAll('#sip-calls tbody tr')].find(r => r.dataset.callId === arguments[0]) || null;",
+        json!([call]),
+    );
+    let row = row[ELEMENT].as_str().expect("a row for the INVITE's call");
+    b.click(row);
+    let labels = b.wait(
+        "the ladder",
+        "const box = document.querySelector('#ladder');
+         if (box.dataset.callId !== arguments[0]) return null;
+         return [...box.querySelectorAll('svg g.arrow')].map(g => g.querySelectorAll('text')[1].textContent);",
+        json!([call]),
+    );
+    let labels = labels
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_string())
+        .collect();
+    (labels, api)
+}
+
+/// Clicks arrow `i`'s label in the ladder and returns the message text the page then shows.
+fn click_arrow(b: &Browser, i: usize) -> String {
+    let a = b.js(
+        "const a = document.querySelectorAll('#ladder svg a')[arguments[0]];
+         return a ? a.querySelectorAll('text')[1] : null;",
+        json!([i]),
+    );
+    b.click(a[ELEMENT].as_str().expect("arrow"));
+    b.wait(
+        "the message text",
+        "return document.querySelector('#sip-message').textContent;",
+        json!([]),
+    )
+    .as_str()
+    .unwrap()
+    .to_string()
+}
+
+/// The page in headless Chromium on the bundled sample: the frame list, a filter applied (the
+/// same frames as `peel frames -Y`), a bad filter's caret message, a SIP call's ladder (the
+/// arrows the API reports, INVITE and 200 among them) and a message's text on click, the TLS
+/// table and a decrypted stream.
+#[test]
+fn web_view_in_chromium() {
+    let Some((chromium, driver)) = browser() else {
+        return;
+    };
+    let (cap, key) = sample();
+    let (c, k) = (cap.to_str().unwrap(), key.to_str().unwrap());
+    let s = serve(&cap, &["-k", k]);
+    let b = Browser::start(&chromium, &driver);
+    b.goto(&s.url);
+
+    let all = rows(&b.wait("the frame list", FRAME_ROWS, json!([])));
+    assert_eq!(all, (1..=63).collect::<Vec<u64>>());
+    let title = b.wait(
+        "the summary",
+        "return document.querySelector('#capture-name').textContent;",
+        json!([]),
+    );
+    assert_eq!(title, "sip-tls.pcap");
+
+    for filter in [
+        "tcp.stream == 0 && tcp.len == 0",
+        "tls.handshake.type == 1 || tcp.flags.fin == 1",
+    ] {
+        let want = frame_numbers(&Value::Array(json_lines(&[
+            "frames", c, "-Y", filter, "--json",
+        ])));
+        assert!(
+            !want.is_empty() && want.len() < 63,
+            "{filter}: a telling filter"
+        );
+        assert_eq!(apply_filter(&b, filter), want, "{filter}");
+    }
+
+    // A bad filter: the caret message, as the CLI prints it; the list stays as it was.
+    let bad = "tcp.port == 5061 && ip.adr == 1.2.3.4";
+    b.type_into(&b.find("#filter"), bad);
+    b.click(&b.find("#apply"));
+    let err = b.wait(
+        "the filter error",
+        "const e = document.querySelector('#filter-error'); return e.hidden ? null : e.textContent;",
+        json!([]),
+    );
+    let err = err.as_str().unwrap();
+    assert_eq!(err, cli_filter_error(c, bad));
+    assert!(err.lines().last().unwrap().trim() == "^^^^^^", "{err}");
+
+    // Clicking a frame shows its fields and bytes.
+    b.click(&b.find("#clear"));
+    b.wait(
+        "the whole list again",
+        "return document.querySelectorAll('#frames tbody tr').length === 63;",
+        json!([]),
+    );
+    b.click(&b.find("#frames tbody tr[data-frame='4']"));
+    let bytes = b.wait(
+        "frame 4's bytes",
+        "const p = document.querySelector('#frame-bytes'); return p ? p.textContent : null;",
+        json!([]),
+    );
+    assert!(bytes.as_str().unwrap().starts_with("00000000  "));
+
+    // The SIP call with the INVITE: the ladder shows what the API reports.
+    let (labels, api) = open_invite_call(&b, &s);
+    let want: Vec<String> = api["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["label"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(labels, want);
+    assert!(labels.iter().any(|l| l == "INVITE"), "{labels:?}");
+    assert!(labels.iter().any(|l| l.starts_with("200")), "{labels:?}");
+    assert!(labels.iter().any(|l| l == "BYE"), "{labels:?}");
+    for i in [0, labels.len() - 1] {
+        let text = click_arrow(&b, i);
+        let want = api["messages"][i]["text"]
+            .as_str()
+            .unwrap()
+            .replace("\r\n", "\n");
+        assert_eq!(text, want, "message {i}");
+    }
+    assert!(click_arrow(&b, 0).starts_with("INVITE sip:"));
+
+    // The TLS table says decrypted; clicking it shows the decrypted stream, coloured by side.
+    b.click(&b.find("#tab-tls"));
+    let cell = b.wait(
+        "the TLS table",
+        "const r = document.querySelector('#tls tbody tr[data-stream]'); return r ? r.lastChild.textContent : null;",
+        json!([]),
+    );
+    assert!(cell.as_str().unwrap().starts_with("yes"), "{cell}");
+    b.click(&b.find("#tls tbody tr[data-stream]"));
+    let spans = b.wait(
+        "the stream view",
+        "const v = [...document.querySelectorAll('#stream-view span')]; return v.length ? v.map(s => s.className) : null;",
+        json!([]),
+    );
+    let spans = spans.as_array().unwrap();
+    assert!(spans.contains(&json!("c")) && spans.contains(&json!("s")));
+    let first = b.js(
+        "return document.querySelector('#stream-view span.c').textContent;",
+        json!([]),
+    );
+    assert!(
+        first.as_str().unwrap().starts_with("REGISTER sip:"),
+        "{first}"
+    );
+
+    // The screenshot endpoint works (the docs image is made the same way).
+    let png = b.screenshot(&b.find("#stream-view"));
+    assert!(png.starts_with(b"\x89PNG"), "not a PNG");
+}
+
+/// The ladder of generated case a (the call with the INVITE), with the INVITE's text open, as a
+/// PNG: written to a temporary folder, and to `docs/images/ladder-case-a.png` when
+/// `PEEL_WRITE_DOCS_SCREENSHOT` is set.
+#[test]
+fn ladder_screenshot_of_case_a() {
+    let Some(corpus) = corpus_dir() else { return };
+    let Some((chromium, driver)) = browser() else {
+        return;
+    };
+    let g = corpus.join("generated");
+    let cap = g.join("a-tls12-rsa-aes128cbc-sha-sip/capture.pcap");
+    let key = g.join("server.key.pem");
+    let s = serve(&cap, &["-k", key.to_str().unwrap()]);
+    let b = Browser::start(&chromium, &driver);
+    b.goto(&format!("{}#sip", s.url));
+    let (labels, api) = open_invite_call(&b, &s);
+    assert_eq!(labels.len(), api["messages"].as_array().unwrap().len());
+    assert_eq!(labels.first().map(String::as_str), Some("INVITE"));
+    let text = click_arrow(&b, 0);
+    assert!(text.starts_with("INVITE sip:"));
+    let png = b.screenshot(&b.find("#pane-sip .split"));
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 5_000,
+        "{} bytes",
+        png.len()
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("ladder-case-a.png"), &png).unwrap();
+    if std::env::var_os("PEEL_WRITE_DOCS_SCREENSHOT").is_some() {
+        let out = repo_root().join("docs/images/ladder-case-a.png");
+        std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+        std::fs::write(&out, &png).unwrap();
+        eprintln!("wrote {} ({} bytes)", out.display(), png.len());
+    }
+}
