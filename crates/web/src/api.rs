@@ -76,6 +76,7 @@ pub fn router(analysis: Arc<Analysis>, bound: Option<SocketAddr>) -> Router {
         .route("/api/frames/{n}", get(frame))
         .route("/api/streams/{n}", get(stream))
         .fallback(not_found)
+        .method_not_allowed_fallback(not_allowed)
         .layer(middleware::from_fn(move |req: Request, next: Next| {
             guard(req, next, loopback_only)
         }))
@@ -132,6 +133,13 @@ fn is_loopback_host(host: &str) -> bool {
 
 async fn not_found(req: Request) -> Problem {
     Problem::not_found(format!("no such page: {}", req.uri().path()))
+}
+
+async fn not_allowed(req: Request) -> Problem {
+    Problem(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{} {}: only GET is served", req.method(), req.uri().path()),
+    )
 }
 
 async fn page() -> impl IntoResponse {
@@ -691,6 +699,17 @@ mod tests {
             assert_eq!(s, status, "{uri}: {}", String::from_utf8_lossy(&b));
             assert!(!b.is_empty(), "{uri}: no reason given");
         }
+        let post = axum::http::Request::builder()
+            .method("POST")
+            .uri("/api/tls")
+            .body(Body::empty())
+            .unwrap();
+        let resp = rt.block_on(app.clone().oneshot(post)).unwrap();
+        assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+        let body = rt
+            .block_on(axum::body::to_bytes(resp.into_body(), 1 << 16))
+            .unwrap();
+        assert!(String::from_utf8_lossy(&body).contains("only GET"));
         // A web page elsewhere, through DNS rebinding, is refused.
         let (s, _, _) = get_with(&rt, &app, "/api/tls", Some("evil.example:8080"));
         assert_eq!(s, StatusCode::FORBIDDEN);
