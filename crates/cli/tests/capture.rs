@@ -539,4 +539,23 @@ fn refusals_are_one_line_and_exit_2() {
     );
     assert!(err.contains("syntax error"), "{err}");
     assert!(!file.exists());
+
+    // Without privilege (root dropped to nobody with setpriv, when it can run the binary).
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(peel_bin())
+        .args(["capture", "-i", "lo", "-w", "/dev/null"])
+        .output();
+    match out {
+        Ok(o) if o.status.code() == Some(2) => {
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(err.lines().count(), 1, "{err}");
+            assert!(
+                err.starts_with("peel: no permission to capture on 'lo': run as root"),
+                "{err}"
+            );
+            assert!(err.contains("CAP_NET_RAW"), "{err}");
+        }
+        other => eprintln!("note: cannot run peel as nobody ({other:?}); permission check skipped"),
+    }
 }
