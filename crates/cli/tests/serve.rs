@@ -853,3 +853,33 @@ fn ladder_screenshot_of_case_a() {
         eprintln!("wrote {} ({} bytes)", out.display(), png.len());
     }
 }
+
+/// What cannot be served is refused before any URL is printed, with exit status 2: a missing
+/// capture, standard input, an address in use, a key that does not load.
+#[test]
+fn refuses_to_start_with_exit_2() {
+    let (cap, key) = sample();
+    let busy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy = busy.local_addr().unwrap().to_string();
+    let c = cap.to_str().unwrap();
+    let not_a_key = cap.to_str().unwrap();
+    for args in [
+        vec!["serve", "/nonexistent/x.pcap"],
+        vec!["serve", "-"],
+        vec!["serve", c, "--listen", &busy],
+        vec!["serve", c, "--listen", "not an address"],
+        vec!["serve", c, "-k", not_a_key, "--listen", "127.0.0.1:0"],
+    ] {
+        let out = Command::new(peel_bin())
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?} printed a URL");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with("peel: "), "{args:?}: {err}");
+    }
+    // The key itself is fine.
+    drop(serve(&cap, &["-k", key.to_str().unwrap()]));
+}
