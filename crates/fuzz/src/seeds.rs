@@ -1,0 +1,355 @@
+//! Starting inputs cut from the shared corpus (`../shared/corpus` beside the repository, or the
+//! folder named by `PEEL_SHARED_CORPUS`): whole small captures, single frames, TCP segment
+//! scripts, raw TLS streams, decrypted SIP and HTTP, key files, key logs and display filters.
+//!
+//! The corpus is read once per process ([`Seeds::get`]). Without it every list is empty and the
+//! targets start from the inputs saved under `crates/fuzz/corpus/` only.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use peel::tls::{Event, Side, TlsSink};
+use peel::{FrameView, KeyOptions, Secrets};
+use peel_flow::{Direction, Reassembler, ReassemblyConfig, StreamEvent};
+use peel_keys::{Password, PasswordSource};
+
+use crate::script::{self, Chunk};
+
+/// Most bytes kept of one stream (the start: handshake and first records).
+const STREAM_CAP: usize = 48 * 1024;
+/// Most frames kept per capture.
+const FRAMES_PER_CAPTURE: usize = 48;
+/// Captures larger than this are not used whole.
+const WHOLE_CAPTURE_CAP: usize = 64 * 1024;
+
+/// Everything cut from the corpus.
+#[derive(Debug, Default)]
+pub struct Seeds {
+    /// The corpus folder, when found.
+    pub dir: Option<PathBuf>,
+    /// Whole captures (as stored, gzip included), at most 64 KiB each; larger ones cut to that.
+    pub captures: Vec<Vec<u8>>,
+    /// Single frames: link type (u16 big-endian) then the frame bytes, in runs of a few
+    /// consecutive frames of one capture (see the `frame` target's format).
+    pub frames: Vec<Vec<u8>>,
+    /// TCP segment scripts of one stream (see the `reassembly` target's format).
+    pub segments: Vec<Vec<u8>>,
+    /// Reassembled TCP streams that carry TLS, as [`script`]s.
+    pub tls_streams: Vec<Vec<u8>>,
+    /// Decrypted or cleartext application streams (SIP, HTTP), as [`script`]s.
+    pub app_streams: Vec<Vec<u8>>,
+    /// Key files (PEM, DER, PKCS#12), never saved anywhere.
+    pub key_files: Vec<Vec<u8>>,
+    /// NSS key logs, never saved anywhere.
+    pub keylogs: Vec<Vec<u8>>,
+    /// Display filters (from the filter crate's cases).
+    pub filters: Vec<Vec<u8>>,
+}
+
+/// The shared corpus folder: `PEEL_SHARED_CORPUS`, else `../shared/corpus` beside the repository.
+pub fn corpus_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("PEEL_SHARED_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
+    dir.join("cases.tsv").is_file().then_some(dir)
+}
+
+/// The repository root (for the filter cases).
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// One row of `cases.tsv`.
+struct Case {
+    capture: PathBuf,
+    kind: String,
+    key: Option<PathBuf>,
+    password: Option<String>,
+}
+
+fn cases(dir: &Path) -> Vec<Case> {
+    let text = std::fs::read_to_string(dir.join("cases.tsv")).unwrap_or_default();
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let get = |i: usize| f.get(i).map(|s| s.trim()).filter(|s| !s.is_empty());
+            Some(Case {
+                capture: dir.join(get(1)?),
+                kind: get(2).unwrap_or("none").to_string(),
+                key: get(3).map(|k| dir.join(k)),
+                password: get(4).map(str::to_string),
+            })
+        })
+        .collect()
+}
+
+/// A password source holding one password.
+struct Fixed(Option<String>);
+
+impl PasswordSource for Fixed {
+    fn password_for(&mut self, what: &Path) -> Result<Password, peel_keys::Error> {
+        match &self.0 {
+            Some(p) => Ok(Password::new(p.clone())),
+            None => Err(peel_keys::Error::PasswordRequired {
+                path: what.to_path_buf(),
+            }),
+        }
+    }
+}
+
+impl Seeds {
+    /// The seeds of this process (read from the corpus on first use).
+    pub fn get() -> &'static Seeds {
+        static SEEDS: OnceLock<Seeds> = OnceLock::new();
+        SEEDS.get_or_init(Seeds::load)
+    }
+
+    fn load() -> Seeds {
+        let mut s = Seeds {
+            filters: filter_seeds(),
+            ..Seeds::default()
+        };
+        let Some(dir) = corpus_dir() else {
+            return s;
+        };
+        let mut seen = HashSet::new();
+        let mut keys_seen = HashSet::new();
+        for case in cases(&dir) {
+            if let Some(k) = &case.key {
+                if keys_seen.insert(k.clone()) {
+                    if let Ok(b) = std::fs::read(k) {
+                        if case.kind == "keylog" {
+                            s.keylogs.push(b);
+                        } else {
+                            s.key_files.push(b);
+                        }
+                    }
+                }
+            }
+            if !seen.insert(case.capture.clone()) {
+                continue;
+            }
+            let Ok(raw) = std::fs::read(&case.capture) else {
+                continue;
+            };
+            s.captures
+                .push(raw.get(..WHOLE_CAPTURE_CAP).unwrap_or(&raw).to_vec());
+            let secrets = case_secrets(&case);
+            walk_capture(&case.capture, &secrets, &mut s);
+        }
+        for extra in ["generated/server.key.enc.pem", "generated/server.rsa.pem"] {
+            if let Ok(b) = std::fs::read(dir.join(extra)) {
+                s.key_files.push(b);
+            }
+        }
+        s.dir = Some(dir);
+        s
+    }
+}
+
+fn case_secrets(case: &Case) -> Secrets {
+    let mut opts = KeyOptions::default();
+    match (case.kind.as_str(), &case.key) {
+        ("keylog", Some(k)) => opts.keylogs.push(k.clone()),
+        ("rsa-key" | "pfx", Some(k)) => opts.keys.push(k.clone()),
+        _ => {}
+    }
+    Secrets::load_with(&opts, &mut Fixed(case.password.clone())).unwrap_or_else(|_| Secrets::none())
+}
+
+/// Display filters of `crates/filter/tests/cases.tsv` (the second column).
+fn filter_seeds() -> Vec<Vec<u8>> {
+    let text = std::fs::read_to_string(repo_root().join("crates/filter/tests/cases.tsv"))
+        .unwrap_or_default();
+    let mut out: Vec<Vec<u8>> = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split('\t').nth(1))
+        .map(|f| f.as_bytes().to_vec())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Per TCP stream: its reassembler and what came out of it.
+#[derive(Default)]
+struct StreamSeeds {
+    reassembler: Option<Reassembler>,
+    raw: Vec<u8>,
+    raw_len: usize,
+    segments: Vec<u8>,
+    app: Vec<u8>,
+    app_len: usize,
+}
+
+/// Collects frames, segments, raw streams and plaintext from one pass of the TLS pipeline.
+struct Collector {
+    frames: Vec<Vec<u8>>,
+    frame_run: Vec<u8>,
+    streams: BTreeMap<u32, StreamSeeds>,
+}
+
+impl Collector {
+    fn stream(&mut self, stream: u32) -> &mut StreamSeeds {
+        self.streams.entry(stream).or_default()
+    }
+
+    fn app(&mut self, stream: u32, from_initiator: bool, bytes: &[u8]) {
+        let st = self.stream(stream);
+        if st.app_len + bytes.len() > STREAM_CAP {
+            return;
+        }
+        st.app_len += bytes.len();
+        st.app.extend(script::encode(&[Chunk::Data {
+            from_initiator,
+            bytes,
+        }]));
+    }
+}
+
+impl TlsSink for Collector {
+    fn event(&mut self, stream: u32, event: &Event<'_>) {
+        if let Event::AppData {
+            side, plaintext, ..
+        } = event
+        {
+            self.app(stream, *side == Side::Client, plaintext);
+        }
+    }
+
+    fn restart(&mut self) {
+        for st in self.streams.values_mut() {
+            st.app.clear();
+            st.app_len = 0;
+        }
+    }
+
+    fn cleartext(&mut self, stream: u32, from_client: bool, bytes: &[u8], _frame: u64) {
+        self.app(stream, from_client, bytes);
+    }
+
+    fn frame(&mut self, view: &FrameView<'_, '_>) {
+        let n = view.record.frame;
+        // The first frames and then a spread, in runs of up to four consecutive frames.
+        if self.frames.len() < FRAMES_PER_CAPTURE && (n <= 24 || n % 17 < 4) {
+            let data = view.packet.data;
+            let data = data.get(..2048.min(data.len())).unwrap_or(data);
+            if self.frame_run.is_empty() {
+                self.frame_run
+                    .extend_from_slice(&(view.packet.link_type.0 as u16).to_be_bytes());
+            }
+            self.frame_run
+                .extend_from_slice(&(data.len() as u16).to_be_bytes());
+            self.frame_run.extend_from_slice(data);
+            if n.is_multiple_of(4) {
+                self.frames.push(std::mem::take(&mut self.frame_run));
+            }
+        }
+        let Some(seg) = &view.tcp else {
+            return;
+        };
+        let st = self.stream(seg.stream);
+        // Segment script: flags and direction, seq, ack, payload length (payload generated).
+        if st.segments.len() < 4096 {
+            let dir_bit = if seg.direction == Direction::ServerToClient {
+                0x80
+            } else {
+                0
+            };
+            st.segments.push(dir_bit | (seg.meta.flags as u8 & 0x3f));
+            st.segments.extend_from_slice(&seg.meta.seq.to_be_bytes());
+            st.segments.extend_from_slice(&seg.meta.ack.to_be_bytes());
+            st.segments
+                .extend_from_slice(&(seg.meta.payload_len.min(0xffff) as u16).to_be_bytes());
+        }
+        if st.raw_len >= STREAM_CAP {
+            return;
+        }
+        let r = st
+            .reassembler
+            .get_or_insert_with(|| Reassembler::new(ReassemblyConfig::default()));
+        let mut out = Vec::new();
+        let mut len = 0;
+        r.segment(
+            seg.direction,
+            &seg.meta,
+            seg.payload,
+            n,
+            &mut |ev| match ev {
+                StreamEvent::Data { dir, bytes, .. } => {
+                    len += bytes.len();
+                    out.extend(script::encode(&[Chunk::Data {
+                        from_initiator: dir == Direction::ClientToServer,
+                        bytes,
+                    }]));
+                }
+                StreamEvent::Gap { dir, len: l, .. } => out.extend(script::encode(&[Chunk::Gap {
+                    from_initiator: dir == Direction::ClientToServer,
+                    len: l,
+                }])),
+                StreamEvent::Fin { dir, .. } | StreamEvent::Rst { dir, .. } => {
+                    out.extend(script::encode(&[Chunk::Close {
+                        from_initiator: dir == Direction::ClientToServer,
+                    }]))
+                }
+            },
+        );
+        st.raw_len += len;
+        st.raw.extend(out);
+    }
+}
+
+/// One pass over a corpus capture: frames, segment scripts, raw TLS streams, plaintext.
+fn walk_capture(path: &Path, secrets: &Secrets, s: &mut Seeds) {
+    let mut c = Collector {
+        frames: Vec::new(),
+        frame_run: Vec::new(),
+        streams: BTreeMap::new(),
+    };
+    // Large captures are cut (a cut capture reads as its first frames).
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let tmp;
+    let path = if size > 512 * 1024 && !path.to_string_lossy().ends_with(".gz") {
+        let Ok(bytes) = std::fs::read(path) else {
+            return;
+        };
+        let Ok(dir) = tempfile::tempdir() else {
+            return;
+        };
+        let p = dir.path().join("cut");
+        if std::fs::write(&p, bytes.get(..512 * 1024).unwrap_or(&bytes)).is_err() {
+            return;
+        }
+        tmp = (dir, p);
+        tmp.1.as_path()
+    } else {
+        path
+    };
+    if peel::tls::analyze(path, secrets, None, &mut c).is_err() {
+        return;
+    }
+    if !c.frame_run.is_empty() {
+        c.frames.push(std::mem::take(&mut c.frame_run));
+    }
+    s.frames.extend(c.frames);
+    for st in c.streams.into_values() {
+        if st.segments.len() > 11 {
+            let mut seg = vec![0u8];
+            seg.extend(st.segments);
+            s.segments.push(seg);
+        }
+        let first_data = script::parse(&st.raw).into_iter().find_map(|ch| match ch {
+            Chunk::Data { bytes, .. } if !bytes.is_empty() => bytes.first().copied(),
+            _ => None,
+        });
+        if matches!(first_data, Some(20..=24) | Some(0x80..=0xff)) {
+            s.tls_streams.push(st.raw);
+        }
+        if !st.app.is_empty() {
+            s.app_streams.push(st.app);
+        }
+    }
+}

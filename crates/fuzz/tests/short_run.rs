@@ -1,0 +1,54 @@
+//! A short, deterministic fuzzing run of every target (a few thousand inputs in all), from the
+//! saved corpus and, when present, the shared corpus: no input may panic.
+
+use std::path::Path;
+
+use peel_fuzz::engine::{self, Config};
+use peel_fuzz::seeds::Seeds;
+use peel_fuzz::targets;
+
+#[test]
+fn every_target_survives_a_short_run() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let shared = Seeds::get();
+    if shared.dir.is_none() {
+        eprintln!("note: shared corpus not found; short run from the saved corpus only");
+    }
+    let mut total = 0;
+    let mut crashes = Vec::new();
+    for t in targets::ALL {
+        let mut seeds: Vec<Vec<u8>> = std::fs::read_dir(root.join(t.name))
+            .map(|d| {
+                d.flatten()
+                    .filter_map(|e| std::fs::read(e.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        // A spread of the shared seeds (all of them would make this test slow).
+        let extra = (t.seeds)(shared);
+        let step = (extra.len() / 24).max(1);
+        seeds.extend(extra.into_iter().step_by(step).take(24));
+        // The expensive targets get fewer inputs.
+        let runs = match t.name {
+            "pipeline" => 40,
+            "tls_session" | "keys" => 150,
+            _ => 400,
+        };
+        let cfg = Config {
+            runs: Some(runs),
+            seed: 0x5eed,
+            ..Config::default()
+        };
+        let stats = engine::fuzz(t, &seeds, &cfg);
+        assert_eq!(stats.runs, runs);
+        total += stats.runs;
+        crashes.extend(
+            stats
+                .crashes
+                .iter()
+                .map(|c| format!("{}: {} (input {} bytes)", t.name, c.message, c.input.len())),
+        );
+    }
+    assert!(crashes.is_empty(), "{}", crashes.join("\n"));
+    assert!(total >= 3000, "{total} inputs");
+}
