@@ -665,6 +665,20 @@ fn open_invite_call(b: &Browser, s: &Serve) -> (Vec<String>, Value) {
         json!([call]),
     );
     let row = row[ELEMENT].as_str().expect("a row for the INVITE's call");
+    // The row shows the call's dialogs and transactions as `peel sip --dialogs` reports them.
+    let calls = get(&s.addr, "/api/sip/calls").json();
+    let rec = calls
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["call_id"] == call.as_str())
+        .unwrap();
+    let shown = b.js(
+        "const r = [...document.querySelectorAll('#sip-calls tbody tr')].find(r => r.dataset.callId === arguments[0]);
+         return r.querySelector('td.transactions').textContent.split('\\n');",
+        json!([call]),
+    );
+    assert_eq!(shown, rec["transactions"]);
     b.click(row);
     let labels = b.wait(
         "the ladder",

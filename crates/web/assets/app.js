@@ -244,12 +244,14 @@ async function loadSip() {
   const calls = $("#sip-calls tbody");
   try {
     const list = await getJSON("/api/sip/calls");
-    if (!list.length) calls.replaceChildren(row([el("td", { colSpan: 8 }, "no SIP messages")]));
+    if (!list.length) calls.replaceChildren(row([el("td", { colSpan: 10 }, "no SIP messages")]));
     else
       calls.replaceChildren(
         ...list.map((c) => {
           const tr = row(
-            [c.call_id, c.kind, c.state, c.from, c.to, c.messages, `${c.first_frame}–${c.last_frame}`, c.duration.toFixed(3) + "s"],
+            [c.call_id, c.kind, c.state, c.from, c.to, c.messages, `${c.first_frame}–${c.last_frame}`, c.duration.toFixed(3) + "s",
+             el("td", { class: "wrap dialogs" }, c.dialogs.map(([f, t]) => `${f} / ${t}`).join("\n") || "-"),
+             el("td", { class: "wrap transactions" }, c.transactions.join("\n"))],
             { "data-call-id": c.call_id }
           );
           tr.addEventListener("click", () => openCall(c.call_id, tr));
