@@ -95,11 +95,11 @@ impl Guard {
         }
     }
 
-    /// Sends a signal (by name: TERM, INT) with kill(1), then waits for the exit.
+    /// Sends a signal (by name: TERM, INT) with the shell's `kill`, then waits for the exit.
     fn signal(&mut self, sig: &str) -> ExitStatus {
-        let ok = Command::new("kill")
-            .arg(format!("-{sig}"))
-            .arg(self.pid().to_string())
+        let ok = Command::new("sh")
+            .arg("-c")
+            .arg(format!("kill -{sig} {}", self.pid()))
             .status()
             .unwrap()
             .success();

@@ -52,6 +52,8 @@ pub(crate) struct Output {
     index: u64,
     /// Files written and still on disk, oldest first, the current one last.
     kept: VecDeque<PathBuf>,
+    /// The current file is full: close it with this time and these counters before the next frame.
+    pending: Option<(u64, Counters)>,
 }
 
 impl Output {
@@ -79,14 +81,21 @@ impl Output {
             path: PathBuf::new(),
             index: 0,
             kept: VecDeque::new(),
+            pending: None,
         };
         out.open_next()?;
         Ok(out)
     }
 
-    /// Appends one frame. Answers whether the ring's file size is reached: then the caller calls
-    /// [`Output::rotate`] with the statistics to close the file with.
+    /// Appends one frame, in a new file if the current one was marked full. Answers whether this
+    /// frame filled the file: then the caller calls [`Output::full`] with the statistics to close
+    /// it with. The next file is only opened for a next frame, so that no capture ends with an
+    /// empty file (which would also push a full one out of a ring).
     pub(crate) fn frame(&mut self, ticks: u64, data: &[u8], orig_len: u32) -> Result<bool, Error> {
+        if let Some((now, c)) = self.pending.take() {
+            self.close_current(now, &c)?;
+            self.open_next()?;
+        }
         let Some(file) = self.file.as_mut() else {
             return Err(self.closed());
         };
@@ -98,10 +107,10 @@ impl Output {
         Ok(self.rotation.is_some_and(|r| file.bytes() >= r.file_size))
     }
 
-    /// Closes the current file (with `now` and `c` in its statistics block) and opens the next.
-    pub(crate) fn rotate(&mut self, now: u64, c: &Counters) -> Result<(), Error> {
-        self.close_current(now, c)?;
-        self.open_next()
+    /// Marks the current file full: it is closed, with `now` and `c` in its statistics block, when
+    /// the next frame comes (or with the final counters when the capture ends first).
+    pub(crate) fn full(&mut self, now: u64, c: Counters) {
+        self.pending = Some((now, c));
     }
 
     /// Flushes what is buffered to the current file.
@@ -240,17 +249,21 @@ mod tests {
             max_files: Some(3),
         };
         let mut out = Output::create(&base, Some(rotation), header(), 0).unwrap();
-        let mut rotations = 0;
+        let mut fills = 0u64;
+        let mut last_filled = false;
         for i in 0..100u8 {
-            if out.frame(u64::from(i), &[i; 90], 90).unwrap() {
-                rotations += 1;
-                out.rotate(u64::from(i), &Counters::default()).unwrap();
+            last_filled = out.frame(u64::from(i), &[i; 90], 90).unwrap();
+            if last_filled {
+                fills += 1;
+                out.full(u64::from(i), Counters::default());
             }
         }
         let files = out.finish(100, &Counters::default()).unwrap();
-        assert!(rotations >= 3, "{rotations}");
+        assert!(fills >= 3, "{fills}");
         assert_eq!(files.len(), 3);
-        let last = rotations + 1;
+        // Consecutive numbers, the newest being the last file opened: a file is opened for the
+        // frame after each fill.
+        let last = fills + 1 - u64::from(last_filled);
         let want: Vec<PathBuf> = (last - 2..=last).map(|n| numbered_path(&base, n)).collect();
         assert_eq!(files, want);
         // Only those three are on disk.
@@ -274,6 +287,28 @@ mod tests {
         for f in &files[..2] {
             assert!(fs::metadata(f).unwrap().len() >= 1000);
         }
+    }
+
+    #[test]
+    fn a_capture_that_stops_on_a_full_file_leaves_no_empty_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("each.pcapng");
+        let rotation = Rotation {
+            file_size: 1,
+            max_files: None,
+        };
+        let mut out = Output::create(&base, Some(rotation), header(), 0).unwrap();
+        for i in 0..5u8 {
+            assert!(out.frame(u64::from(i), &[i; 10], 10).unwrap());
+            out.full(u64::from(i), Counters::default());
+        }
+        let files = out.finish(5, &Counters::default()).unwrap();
+        let want: Vec<PathBuf> = (1..=5).map(|n| numbered_path(&base, n)).collect();
+        assert_eq!(files, want);
+        for (i, f) in files.iter().enumerate() {
+            assert_eq!(frames_in(f), vec![vec![i as u8; 10]]);
+        }
+        assert!(!numbered_path(&base, 6).exists());
     }
 
     #[test]

@@ -262,9 +262,7 @@ impl LiveCapture {
             };
             if full {
                 counters = read_counters(&mut cap, frames, counters);
-                output.rotate(now_ticks(resolution), &counters)?;
-                unflushed = false;
-                last_flush = Instant::now();
+                output.full(now_ticks(resolution), counters);
             }
             if unflushed && last_flush.elapsed() >= FLUSH_EVERY {
                 output.flush()?;
@@ -292,7 +290,7 @@ impl LiveCapture {
                 };
                 if full {
                     counters = read_counters(&mut cap, frames, counters);
-                    output.rotate(now_ticks(resolution), &counters)?;
+                    output.full(now_ticks(resolution), counters);
                 }
             }
         }
