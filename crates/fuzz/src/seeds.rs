@@ -61,14 +61,14 @@ fn repo_root() -> PathBuf {
 }
 
 /// One row of `cases.tsv`.
-struct Case {
-    capture: PathBuf,
-    kind: String,
-    key: Option<PathBuf>,
-    password: Option<String>,
+pub(crate) struct Case {
+    pub(crate) capture: PathBuf,
+    pub(crate) kind: String,
+    pub(crate) key: Option<PathBuf>,
+    pub(crate) password: Option<String>,
 }
 
-fn cases(dir: &Path) -> Vec<Case> {
+pub(crate) fn cases(dir: &Path) -> Vec<Case> {
     let text = std::fs::read_to_string(dir.join("cases.tsv")).unwrap_or_default();
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
@@ -86,7 +86,7 @@ fn cases(dir: &Path) -> Vec<Case> {
 }
 
 /// A password source holding one password.
-struct Fixed(Option<String>);
+pub(crate) struct Fixed(pub(crate) Option<String>);
 
 impl PasswordSource for Fixed {
     fn password_for(&mut self, what: &Path) -> Result<Password, peel_keys::Error> {

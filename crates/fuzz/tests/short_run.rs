@@ -52,3 +52,24 @@ fn every_target_survives_a_short_run() {
     assert!(crashes.is_empty(), "{}", crashes.join("\n"));
     assert!(total >= 3000, "{total} inputs");
 }
+
+/// The fixed keys of the TLS target really decrypt the corpus streams, so mutations of them reach
+/// the parsers behind decryption.
+#[test]
+fn fixed_keys_decrypt_most_corpus_tls_streams() {
+    let seeds = Seeds::get();
+    if seeds.dir.is_none() {
+        eprintln!("note: shared corpus not found; skipped");
+        return;
+    }
+    let streams = &seeds.tls_streams;
+    let decrypted = streams
+        .iter()
+        .filter(|s| peel_fuzz::targets::tls_session::records_decrypted(s) > 0)
+        .count();
+    assert!(
+        decrypted * 2 > streams.len(),
+        "{decrypted} of {} streams decrypt",
+        streams.len()
+    );
+}

@@ -3,7 +3,7 @@
 //! shared session cache, TLS 1.3 key schedule and KeyUpdate, and the session summaries with the
 //! reason a session stayed encrypted.
 //!
-//! Decryption with a fixed key: the secrets are the corpus key logs and RSA keys (so that the
+//! Decryption with a fixed key: the secrets are every key log and key of the corpus cases (so that the
 //! corpus streams really decrypt and their mutations reach the parsers behind decryption), and,
 //! for sessions those do not cover, a fixed master secret, TLS 1.3 traffic secret or pre-master
 //! secret (so that a mutated handshake still reaches key derivation and record opening).
@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use peel_keys::{KeyRing, NoPassword};
+use peel_keys::KeyRing;
 use peel_tls::secrets::SecretQuery;
 use peel_tls::{Connection, Event, KeyLog, SecretError, SecretProvider, SessionCache, Zeroizing};
 
@@ -38,37 +38,6 @@ fn seeds(s: &Seeds) -> Vec<Vec<u8>> {
     s.tls_streams.clone()
 }
 
-/// Key logs of the corpus used as fixed keys (relative to the corpus folder).
-const KEYLOGS: &[&str] = &[
-    "generated/a-tls12-rsa-aes128cbc-sha-sip/keylog.txt",
-    "generated/b-tls10-rsa-aes128cbc-sha-sip-resume/keylog.txt",
-    "generated/c-tls12-rsa-aes256gcm-sha384-http-ipv6/keylog.txt",
-    "generated/d1-tls12-rsa-3des-ede-cbc-sha-sip-gnutls/keylog.txt",
-    "generated/d2-tls12-rsa-rc4-128-sha-sip-gnutls/keylog.txt",
-    "generated/e-tls12-ecdhe-rsa-aes128gcm-sha256-sip/keylog.txt",
-    "generated/f1-tls13-aes128gcm-sha256-sip-psk-resume/keylog.txt",
-    "generated/f2-tls13-chacha20-poly1305-http-keyupdate/keylog.txt",
-    "generated/g1-tls12-rsa-aes128-sha256-http-renegotiation/keylog.txt",
-    "generated/g2-tls12-rsa-aes128gcm-sha256-http-ticket-resume/keylog.txt",
-    "wireshark/tls12-chacha20poly1305/tls12-chacha20poly1305.keys",
-    "wireshark/tls13-rfc8446/tls13-rfc8446.keys",
-    "wireshark/tls13-20-chacha20poly1305/tls13-20-chacha20poly1305.keys",
-    "ssldump/log.txt",
-    "snet/tls_AES256-SHA256/keylog_AES256-SHA256.txt",
-    "snet/TLS1_2_AES128-CCM8_auth/TLS1_2_AES128-CCM8_auth.txt",
-    "snet/tls1_0/tls1_0.keylog",
-    "snet/ssl3_0/ssl3_0.keylog",
-    "illustrated-tls12/keylog.txt",
-];
-
-/// RSA keys of the corpus used as fixed keys.
-const RSA_KEYS: &[&str] = &[
-    "generated/server.key.pem",
-    "wireshark/rsasnakeoil2/rsasnakeoil2.key",
-    "picoctf/WebNet0/picopico.key",
-    "junkie/mycorp/mycorp.pem",
-];
-
 /// The fixed secrets.
 pub struct FixedKeys {
     keylog: KeyLog,
@@ -85,12 +54,15 @@ impl FixedKeys {
         KEYS.get_or_init(|| {
             let mut keylog = KeyLog::new();
             let mut ring = KeyRing::new();
+            // Every key log and key of the corpus cases.
             if let Some(dir) = seeds::corpus_dir() {
-                for k in KEYLOGS {
-                    let _ = keylog.add_file(&dir.join(k));
-                }
-                for k in RSA_KEYS {
-                    let _ = ring.load(&dir.join(k), &mut NoPassword);
+                for case in seeds::cases(&dir) {
+                    let Some(k) = &case.key else { continue };
+                    if case.kind == "keylog" {
+                        let _ = keylog.add_file(k);
+                    } else {
+                        let _ = ring.load(k, &mut seeds::Fixed(case.password.clone()));
+                    }
                 }
             }
             FixedKeys {
@@ -164,6 +136,30 @@ impl SecretProvider for FixedKeys {
     fn has_key_log(&self) -> bool {
         true
     }
+}
+
+/// Records decrypted in one pass over the script (for tests that check the keys really work).
+pub fn records_decrypted(data: &[u8]) -> u64 {
+    let mut cache = SessionCache::new();
+    let mut conn = Connection::new(0);
+    let mut n = 0;
+    for (frame, chunk) in script::parse(data).iter().enumerate() {
+        if let Chunk::Data {
+            from_initiator,
+            bytes,
+        } = *chunk
+        {
+            conn.on_data(
+                from_initiator,
+                bytes,
+                frame as u64,
+                FixedKeys::get(),
+                &mut cache,
+                &mut |ev| n += u64::from(matches!(ev, Event::AppData { .. })),
+            );
+        }
+    }
+    n
 }
 
 /// Runs the script through a connection twice (the second time with the first run's cache).
