@@ -1,8 +1,11 @@
 //! `peel frames` and `peel conversations`.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use anyhow::Context as _;
+
+use crate::keys::KeyArgs;
 use crate::output::Out;
 use crate::report_warnings;
 
@@ -20,6 +23,9 @@ pub struct FramesArgs {
     /// Save the displayed frames (format from the extension: .pcapng, .pcap, .cap).
     #[arg(short = 'w', long = "write", value_name = "OUT")]
     pub write: Option<PathBuf>,
+    /// Keys for filters on decrypted fields (sip.*, http.*).
+    #[command(flatten)]
+    pub keys: KeyArgs,
 }
 
 #[derive(clap::Args)]
@@ -37,7 +43,21 @@ pub fn run(a: &FramesArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
         Some(text) => Some(peel::DisplayFilter::new(text)?),
         None => None,
     };
-    let mut capture = peel::Capture::open(&a.capture)?;
+    let secrets = a.keys.load()?;
+    // SIP and HTTP fields need a first pass over the capture: standard input is kept in a
+    // temporary file so that it can be read twice.
+    let mut spool = None;
+    let mut path: &Path = &a.capture;
+    if let Some(f) = filter.as_mut().filter(|f| f.needs_first_pass()) {
+        if path.as_os_str() == "-" {
+            path = &spool.insert(Spool::stdin()?).0;
+        }
+        let undecrypted = f.prepare(path, &secrets)?;
+        for u in &undecrypted {
+            eprintln!("peel: TLS session not decrypted, SIP and HTTP inside it cannot match: {u}");
+        }
+    }
+    let mut capture = peel::Capture::open(path)?;
     let mut writer = match &a.write {
         Some(path) => Some(peel::FrameWriter::create(path)?),
         None => None,
@@ -62,8 +82,33 @@ pub fn run(a: &FramesArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
     if let Some(w) = writer {
         w.finish()?;
     }
+    drop(spool);
     report_warnings(&report);
     Ok(())
+}
+
+/// Standard input saved to a temporary file, removed when dropped.
+struct Spool(PathBuf);
+
+impl Spool {
+    fn stdin() -> anyhow::Result<Spool> {
+        let path = std::env::temp_dir().join(format!("peel-stdin-{}.capture", std::process::id()));
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        let spool = Spool(path);
+        std::io::copy(&mut std::io::stdin().lock(), &mut file)
+            .with_context(|| format!("cannot copy standard input to {}", spool.0.display()))?;
+        Ok(spool)
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// `peel conversations`.

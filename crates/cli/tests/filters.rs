@@ -1,7 +1,9 @@
 //! Display filters against tshark, the reference: every row of `data/filters.tsv` runs
-//! `peel frames --json -Y F` and `tshark -Y F` on a corpus capture and expects the same displayed
-//! frame numbers. Rows with a Network Monitor spelling name the Wireshark filter it stands for:
-//! peel must display the same frames for both, and tshark the same for the Wireshark one.
+//! `peel frames --json -Y F` and `tshark -Y F` on a corpus capture, each with the row's key
+//! arguments, and expects the same displayed frame numbers. Rows with a Network Monitor
+//! spelling name the Wireshark filter it stands for: peel must display the same frames for
+//! both, and tshark the same for the Wireshark one. Both tools run in the corpus folder, so key
+//! paths in the rows are relative to it.
 //! Also: filter errors exit 2 with a caret under the token, and `-Y` with `-w` saves exactly the
 //! displayed frames (tshark reads them back).
 
@@ -48,7 +50,11 @@ fn rows() -> Vec<Row> {
 }
 
 fn peel_frames(capture: &Path, filter: &str, extra: &[String]) -> Result<Vec<u64>, String> {
-    let out = Command::new(peel_bin())
+    let mut cmd = Command::new(peel_bin());
+    if let Some(dir) = corpus_dir() {
+        cmd.current_dir(dir);
+    }
+    let out = cmd
         .args(["frames", "--json", "-Y", filter])
         .args(extra)
         .arg(capture)
@@ -70,7 +76,11 @@ fn peel_frames(capture: &Path, filter: &str, extra: &[String]) -> Result<Vec<u64
 }
 
 fn tshark_frames(capture: &Path, filter: &str, extra: &[String]) -> Result<Vec<u64>, String> {
-    let out = Command::new("tshark")
+    let mut cmd = Command::new("tshark");
+    if let Some(dir) = corpus_dir() {
+        cmd.current_dir(dir);
+    }
+    let out = cmd
         .args(["-n", "-r"])
         .arg(capture)
         .args(extra)
@@ -97,7 +107,12 @@ fn describe(v: &[u64]) -> String {
 
 /// Runs one row; `None` when it agrees.
 fn check(corpus: &Path, r: &Row) -> Option<String> {
-    let cap = corpus.join(&r.capture);
+    let cap = match r.capture.strip_prefix("data/") {
+        Some(name) => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(name),
+        None => corpus.join(&r.capture),
+    };
     let at = format!(
         "filters.tsv line {} ({}, {:?})",
         r.line, r.capture, r.filter
@@ -144,6 +159,15 @@ fn filters_agree_with_tshark() {
     let wireshark_rows = rows.iter().filter(|r| r.same_as.is_none()).count();
     assert!(wireshark_rows >= 60, "only {wireshark_rows} filter rows");
     assert!(rows.iter().filter(|r| r.same_as.is_some()).count() >= 10);
+    // Rows for each kind of field, so that none can silently go missing.
+    let naming = |prefixes: &[&str]| {
+        rows.iter()
+            .filter(|r| prefixes.iter().any(|p| r.filter.contains(p)))
+            .count()
+    };
+    assert!(naming(&["x509af.", "x509sat.", "x509ce."]) >= 30);
+    assert!(naming(&["sip"]) >= 30 && naming(&["http"]) >= 25);
+    assert!(rows.iter().filter(|r| !r.peel_args.is_empty()).count() >= 30);
     // tshark takes a few hundred milliseconds per run: spread the rows over threads.
     let threads = std::thread::available_parallelism().map_or(4, |n| n.get().min(8));
     let chunk = rows.len().div_ceil(threads);
@@ -191,12 +215,51 @@ fn filter_errors_exit_2_with_a_caret() {
     assert_eq!(code, 2);
     assert!(err.contains("\"x\" is not an unsigned integer"), "{err}");
     assert!(err.ends_with("                    ^\n"), "{err:?}");
-    let (code, _, err) = peel(&["frames", "-Y", "sip.Method == INVITE", "missing.pcap"]);
+    let (code, _, err) = peel(&["frames", "-Y", "sip.Status-Code == OK", "missing.pcap"]);
     assert_eq!(code, 2);
+    assert!(err.contains("\"OK\" is not an unsigned integer"), "{err}");
     assert!(
-        err.contains("SIP fields are not available in filters yet"),
-        "{err}"
+        err.ends_with(&format!("{}^^\n", " ".repeat(4 + 19))),
+        "{err:?}"
     );
+}
+
+/// Standard input is read twice when the filter needs SIP or HTTP from a first pass (it is
+/// kept in a temporary file): the frames are those of the same capture given by name.
+#[test]
+fn sip_filter_on_standard_input() {
+    let Some(corpus) = corpus_dir() else { return };
+    let cap = corpus.join("generated/a-tls12-rsa-aes128cbc-sha-sip/capture.pcap");
+    let key = corpus.join("generated/server.key.pem");
+    let filter = "sip.CSeq.method == \"INVITE\"";
+    let by_name = peel_frames(&cap, filter, &["--key".into(), key.display().to_string()]).unwrap();
+    assert_eq!(by_name, [44, 46, 49]);
+    let out = Command::new(peel_bin())
+        .args(["frames", "--json", "-Y", filter, "--key"])
+        .arg(&key)
+        .arg("-")
+        .stdin(std::fs::File::open(&cap).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let frames: Vec<u64> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["frame"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(frames, by_name);
+    // Without the key the SIP stays encrypted: nothing matches, and stderr says why.
+    let (code, out, err) = peel(&["frames", "-Y", filter, cap.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("TLS session not decrypted"), "{err}");
 }
 
 #[test]

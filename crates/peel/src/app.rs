@@ -148,12 +148,21 @@ pub struct SipRecord {
     message: sip::Message,
     #[serde(skip)]
     tls_side: Option<Side>,
+    /// Returned unfinished by a gap or the end of the stream (see [`SipRecord::cut_short`]).
+    #[serde(skip)]
+    cut_short: bool,
 }
 
 impl SipRecord {
     /// The parsed message.
     pub fn message(&self) -> &sip::Message {
         &self.message
+    }
+
+    /// The message was cut short: bytes were missing from the capture, or the stream ended
+    /// inside it. It is reported on the last frame seen, where tshark shows no SIP.
+    pub fn cut_short(&self) -> bool {
+        self.cut_short
     }
 
     /// `INVITE` / `200 OK` / ...: what a ladder arrow says.
@@ -221,6 +230,17 @@ pub struct HttpRecord {
     pub ended_by: Option<&'static str>,
     #[serde(skip)]
     tls_side: Option<Side>,
+    /// Returned unfinished because bytes were missing from the capture.
+    #[serde(skip)]
+    cut_short: bool,
+}
+
+impl HttpRecord {
+    /// The message was cut short by bytes missing from the capture (reported on the last frame
+    /// seen). A message that had to wait for the close says so in [`HttpRecord::ended_by`].
+    pub fn cut_short(&self) -> bool {
+        self.cut_short
+    }
 }
 
 /// One Call-ID's story, as `peel sip --dialogs` shows it.
@@ -626,9 +646,10 @@ impl AppSink {
                             .copied()
                             .unwrap_or(0.0);
                         framer.finish(&mut |m| {
-                            sip.push(sip_record(
-                                m, last, stream, time, &src, &dst, transport, None,
-                            ));
+                            let mut r =
+                                sip_record(m, last, stream, time, &src, &dst, transport, None);
+                            r.cut_short = true;
+                            sip.push(r);
                         });
                         let s = framer.stats();
                         self.keepalives += s.keepalive_pings + s.keepalive_pongs;
@@ -787,18 +808,19 @@ impl TlsSink for AppSink {
                 };
                 let sip = &mut self.sip;
                 framer.gap(&mut |m| {
-                    sip.push(sip_record(
-                        m, frame, stream, time, &src, &dst, transport, None,
-                    ))
+                    let mut r = sip_record(m, frame, stream, time, &src, &dst, transport, None);
+                    r.cut_short = true;
+                    sip.push(r);
                 });
             }
             Proto::Http => {
                 let http = &mut self.http;
                 let hosts = &mut st.hosts;
                 st.http.gap(dir == 0, &mut |m| {
-                    http.push(http_record(
-                        m, frame, stream, time, &src, &dst, transport, None, hosts,
-                    ));
+                    let mut r =
+                        http_record(m, frame, stream, time, &src, &dst, transport, None, hosts);
+                    r.cut_short = true;
+                    http.push(r);
                 });
             }
             Proto::Http2 => st.h2.gap(dir == 0),
@@ -902,6 +924,7 @@ fn sip_record(
         text: String::from_utf8_lossy(&m.raw).into_owned(),
         message: m,
         tls_side,
+        cut_short: false,
     }
 }
 
@@ -954,6 +977,7 @@ fn http_record(
         error: m.error.as_ref().map(|e| e.to_string()),
         ended_by: None,
         tls_side,
+        cut_short: false,
     }
 }
 
@@ -1010,5 +1034,6 @@ fn h2_record(
         error: m.error.as_ref().map(|e| e.to_string()),
         ended_by: None,
         tls_side,
+        cut_short: false,
     }
 }

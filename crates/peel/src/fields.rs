@@ -15,34 +15,24 @@
 //! encrypted); a handshake message split over several records is not joined. TLS state is only
 //! kept when the filter refers to a `tls` field.
 
+mod messages;
+mod x509;
+
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::ops::Range;
+use std::path::Path;
 
 use peel_filter::{field, FieldId, FieldValues, Filter, Value};
 use peel_wire::{Frame, Layer, TcpFlags};
 
 use crate::pipeline::FrameView;
+use crate::{Error, Secrets};
+use messages::Messages;
 
 /// Largest TLS record peel follows (2^14 plus the largest expansion RFC 8446 section 5.2
 /// allows); a longer length means the bytes are not a TLS record.
 const MAX_RECORD: usize = (1 << 14) + 2048;
-
-/// Fields no dissector fills yet: a filter naming one is refused rather than silently empty.
-const NOT_YET: &[(FieldId, &str)] = &[
-    (field::SIP, "sip"),
-    (field::SIP_METHOD, "sip"),
-    (field::SIP_STATUS_CODE, "sip"),
-    (field::SIP_CALL_ID, "sip"),
-    (field::SIP_FROM_USER, "sip"),
-    (field::SIP_TO_USER, "sip"),
-    (field::SIP_CSEQ_METHOD, "sip"),
-    (field::HTTP, "http"),
-    (field::HTTP_REQUEST_METHOD, "http"),
-    (field::HTTP_REQUEST_URI, "http"),
-    (field::HTTP_RESPONSE_CODE, "http"),
-    (field::HTTP_HOST, "http"),
-];
 
 /// A compiled display filter and the per-capture state its fields need.
 pub struct DisplayFilter {
@@ -63,6 +53,10 @@ pub struct DisplayFilter {
     records: Vec<Record>,
     /// Their bytes.
     record_bytes: Vec<u8>,
+    /// The filter names SIP or HTTP fields.
+    messages_on: bool,
+    /// SIP and HTTP messages by frame, from [`DisplayFilter::prepare`].
+    messages: Messages,
 }
 
 impl std::fmt::Debug for DisplayFilter {
@@ -102,30 +96,17 @@ struct TlsDirection {
 }
 
 impl DisplayFilter {
-    /// Compiles `text`. Fields that peel cannot extract yet (SIP, HTTP) are refused with an error
-    /// pointing at them.
+    /// Compiles `text`.
     pub fn new(text: &str) -> Result<DisplayFilter, peel_filter::Error> {
         let filter = Filter::compile(text)?;
-        for (id, proto) in NOT_YET {
-            let msg = format!(
-                "{} fields are not available in filters yet (the {} dissector is not wired into frames)",
-                proto.to_ascii_uppercase(),
-                proto.to_ascii_uppercase()
-            );
-            if let Some(e) = filter.error_at_field(*id, &msg) {
-                return Err(e);
-            }
-        }
+        let uses = |id: FieldId| filter.fields().iter().any(|(f, _)| *f == id);
         Ok(DisplayFilter {
-            tls_on: filter.uses_protocol("tls"),
-            app_data_on: filter
-                .fields()
+            tls_on: ["tls", "x509af", "x509sat", "x509ce"]
                 .iter()
-                .any(|(id, _)| *id == field::TLS_APP_DATA),
-            ip_conversations_on: filter
-                .fields()
-                .iter()
-                .any(|(id, _)| *id == field::PEEL_IP_CONVERSATION),
+                .any(|p| filter.uses_protocol(p)),
+            app_data_on: uses(field::TLS_APP_DATA),
+            ip_conversations_on: uses(field::PEEL_IP_CONVERSATION),
+            messages_on: filter.uses_protocol("sip") || filter.uses_protocol("http"),
             filter,
             seq_base: Vec::new(),
             tls: HashMap::new(),
@@ -133,7 +114,29 @@ impl DisplayFilter {
             ip_conversations: HashMap::new(),
             records: Vec::new(),
             record_bytes: Vec::new(),
+            messages: Messages::default(),
         })
+    }
+
+    /// Whether the filter names SIP or HTTP fields. Their values come from reassembled and
+    /// decrypted streams, which a first pass over the capture finds: call
+    /// [`DisplayFilter::prepare`] before the frames pass.
+    pub fn needs_first_pass(&self) -> bool {
+        self.messages_on
+    }
+
+    /// Runs the first pass over the capture at `path` when the filter needs one (see
+    /// [`DisplayFilter::needs_first_pass`]); otherwise does nothing. `secrets` decrypt TLS
+    /// (Decryption Secrets Blocks in the capture are used too). Returns the TLS sessions that
+    /// stayed encrypted, one line each: SIP and HTTP inside them cannot match, as in tshark
+    /// without keys.
+    pub fn prepare(&mut self, path: &Path, secrets: &Secrets) -> Result<Vec<String>, Error> {
+        if !self.messages_on {
+            return Ok(Vec::new());
+        }
+        let run = crate::app::dissect(path, secrets)?;
+        self.messages = Messages::from_run(&run);
+        Ok(run.undecrypted)
     }
 
     /// The compiled filter.
@@ -213,7 +216,11 @@ impl DisplayFilter {
                 }
             }
         }
+        if self.messages_on {
+            self.messages.at(view.record.frame);
+        }
         let values = FrameValues {
+            messages: &self.messages,
             view,
             frame: &frame,
             quoted: quoted.as_ref(),
@@ -418,6 +425,7 @@ struct FrameValues<'v, 'r, 'a> {
     tls_present: bool,
     records: &'v [Record],
     record_bytes: &'v [u8],
+    messages: &'v Messages,
 }
 
 impl FrameValues<'_, '_, '_> {
@@ -542,6 +550,11 @@ impl FrameValues<'_, '_, '_> {
                     return true;
                 };
                 server_names(h.extensions, visit)
+            }),
+            f if x509::is_x509_field(f) => self.handshakes(&mut |t, body| match t {
+                11 => x509::certificate_message(body, f, visit),
+                13 => x509::certificate_request(body, f, visit),
+                _ => true,
             }),
             _ => {}
         }
@@ -685,8 +698,10 @@ impl FieldValues for FrameValues<'_, '_, '_> {
             visit(v);
             return;
         }
-        if def_protocol(f) == "tls" {
-            return self.tls_values(f, visit);
+        match def_protocol(f) {
+            "tls" | "x509af" | "x509sat" | "x509ce" => return self.tls_values(f, visit),
+            "sip" | "http" => return self.messages.values(f, visit),
+            _ => {}
         }
         for l in self.layers() {
             if !layer_values(f, l, visit) {
@@ -849,9 +864,14 @@ mod tests {
     }
 
     #[test]
-    fn sip_and_http_fields_are_refused_for_now() {
-        let e = DisplayFilter::new("tcp && sip.Call-ID contains \"x\"").unwrap_err();
-        assert_eq!(e.span(), 7..18);
-        assert!(DisplayFilter::new("tls.handshake.type == 1").is_ok());
+    fn sip_and_http_fields_need_a_first_pass() {
+        let f = DisplayFilter::new("tcp && sip.Call-ID contains \"x\"").unwrap();
+        assert!(f.needs_first_pass());
+        assert!(DisplayFilter::new("http").unwrap().needs_first_pass());
+        assert!(!DisplayFilter::new("tls.handshake.type == 1")
+            .unwrap()
+            .needs_first_pass());
+        let x = DisplayFilter::new("x509sat.uTF8String == \"a\"").unwrap();
+        assert!(x.tls_on && !x.needs_first_pass());
     }
 }
