@@ -47,6 +47,7 @@
 // Tests may unwrap: a failed unwrap there is a failed test, on data the test made.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod background;
 mod error;
 mod format;
 pub mod netmon;

@@ -182,7 +182,7 @@ impl CaptureReader {
                 Inner::NetMon(NetMonReader::from_stream(stream, &mut ctx)?)
             }
             (format, Opened::File { file, .. }) => {
-                let stream = source::Stream::new(Box::new(file), false);
+                let stream = source::Stream::file(file);
                 Self::streaming(format, stream, &mut ctx)?
             }
             (format, Opened::Stream { stream, .. }) => Self::streaming(format, stream, &mut ctx)?,

@@ -5,7 +5,7 @@
 //! (`cat a.gz b.gz`) read as one file.
 
 use std::fs::File;
-use std::io::{self, BufReader, Cursor, Read, Seek, SeekFrom};
+use std::io::{self, BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -39,7 +39,7 @@ pub(crate) fn read_full(r: &mut (impl Read + ?Sized), buf: &mut [u8]) -> io::Res
 /// A forward-only byte stream that counts what it has consumed and turns damaged gzip data into a
 /// short read (with the reason kept for the warning).
 pub(crate) struct Stream {
-    inner: BufReader<Box<dyn Read + Send>>,
+    inner: Box<dyn BufRead + Send>,
     pos: u64,
     gzip: bool,
     damage: Option<String>,
@@ -65,11 +65,32 @@ impl Stream {
     /// Wraps a reader; `gzip` says whether it is a decompressor (so its errors mean damage).
     pub(crate) fn new(r: Box<dyn Read + Send>, gzip: bool) -> Self {
         Stream {
-            inner: BufReader::with_capacity(BUF_SIZE, r),
+            inner: Box::new(BufReader::with_capacity(BUF_SIZE, r)),
             pos: 0,
             gzip,
             damage: None,
             raw: None,
+        }
+    }
+
+    /// Reads a plain file through a memory map: one copy per record instead of a read system
+    /// call's copy and a buffer's copy. Falls back to buffered reads when the file cannot be
+    /// mapped (a pipe or a special file that looked like a file, a file system without mmap).
+    pub(crate) fn file(file: File) -> Self {
+        match map(&file) {
+            Some(map) => Stream {
+                inner: Box::new(Mapped {
+                    map,
+                    pos: 0,
+                    released: 0,
+                    populated: 0,
+                }),
+                pos: 0,
+                gzip: false,
+                damage: None,
+                raw: None,
+            },
+            None => Stream::new(Box::new(file), false),
         }
     }
 
@@ -162,6 +183,110 @@ pub(crate) enum Opened {
         magic: [u8; 4],
         magic_len: usize,
     },
+}
+
+/// Maps a regular file read-only, advising the kernel that it is read front to back.
+///
+/// Safety of the mapping: memory-mapped data can change under us if another process truncates or
+/// rewrites the file while we read it; truncation raises SIGBUS. We accept that, as other
+/// capture tools do, for the speed it gives on large captures; the bytes themselves are treated
+/// as untrusted like any other input (every length checked), so content changes cannot break
+/// memory safety in our parsers. Empty files and non-regular files are not mapped.
+#[allow(unsafe_code)]
+fn map(file: &File) -> Option<memmap2::Mmap> {
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.len() == 0 {
+        return None;
+    }
+    // SAFETY: see above; the map is read-only and private to this process.
+    let map = unsafe { memmap2::Mmap::map(file) }.ok()?;
+    #[cfg(unix)]
+    {
+        let _ = map.advise(memmap2::Advice::Sequential);
+    }
+    Some(map)
+}
+
+/// A memory-mapped file read front to back. Pages behind the read position are handed back to
+/// the kernel as we go (they stay in the page cache), so the process's resident memory stays
+/// bounded however large the capture is.
+struct Mapped {
+    map: memmap2::Mmap,
+    pos: usize,
+    /// Everything below this offset has been released.
+    released: usize,
+    /// Everything below this offset has been asked to be mapped in ahead of use.
+    populated: usize,
+}
+
+impl Mapped {
+    /// Release in steps of this many bytes (a multiple of any page size).
+    const RELEASE_STEP: usize = 4 << 20;
+
+    /// Maps the next pages in one call ahead of use (MADV_POPULATE_READ, Linux 5.14+; elsewhere
+    /// the advice fails and pages fault in one by one as usual): far cheaper than a page fault
+    /// per few pages.
+    fn populate_ahead(&mut self) {
+        if self.populated > self.pos + Self::RELEASE_STEP {
+            return;
+        }
+        let from = self.populated.max(self.pos);
+        let len = (2 * Self::RELEASE_STEP).min(self.map.len().saturating_sub(from));
+        #[cfg(target_os = "linux")]
+        if len > 0 {
+            let _ = self
+                .map
+                .advise_range(memmap2::Advice::PopulateRead, from, len);
+        }
+        self.populated = from + len.max(1);
+    }
+
+    #[allow(unsafe_code)]
+    fn release_behind(&mut self) {
+        self.populate_ahead();
+        if self.pos - self.released < 2 * Self::RELEASE_STEP {
+            return;
+        }
+        let upto = (self.pos - Self::RELEASE_STEP) / Self::RELEASE_STEP * Self::RELEASE_STEP;
+        if upto <= self.released {
+            return;
+        }
+        // SAFETY: MADV_DONTNEED on a private read-only file mapping only drops our page table
+        // entries; touching those pages again re-reads the file. No reference into the released
+        // range is alive: callers copy out of `fill_buf` before consuming, and `pos` is past it.
+        #[cfg(unix)]
+        unsafe {
+            let _ = self.map.unchecked_advise_range(
+                memmap2::UncheckedAdvice::DontNeed,
+                self.released,
+                upto - self.released,
+            );
+        }
+        self.released = upto;
+    }
+}
+
+impl Read for Mapped {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(buf.len());
+        if let (Some(dst), Some(src)) = (buf.get_mut(..n), avail.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for Mapped {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        Ok(self.map.get(self.pos..).unwrap_or(&[]))
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.pos = self.pos.saturating_add(amt).min(self.map.len());
+        self.release_behind();
+    }
 }
 
 /// Opens a file (not `-`): plain files stay seekable, gzip files become a stream.

@@ -52,16 +52,15 @@ pub fn create(path: &Path, format: Format) -> Result<Box<dyn CaptureWriter>, Err
         Format::Pcap => {
             let f = File::create(path).map_err(open_err)?;
             Ok(Box::new(PcapWriter::new(
-                BufWriter::with_capacity(256 << 10, f),
+                crate::background::BackgroundFile::new(f),
                 TsPrecision::Micro,
             )))
         }
         Format::PcapNg => {
             let f = File::create(path).map_err(open_err)?;
-            Ok(Box::new(PcapNgWriter::new(BufWriter::with_capacity(
-                256 << 10,
-                f,
-            ))?))
+            Ok(Box::new(PcapNgWriter::new(
+                crate::background::BackgroundFile::new(f),
+            )?))
         }
         Format::NetMon => {
             let f = OpenOptions::new()

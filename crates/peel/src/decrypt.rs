@@ -15,8 +15,8 @@ use peel_tls::{Event, SecretProvider, Side};
 use peel_wire::encode;
 use peel_wire::{IpProto, TcpFlags};
 
-use crate::tls::{self, TlsSessionRecord, TlsSink, TlsTracker};
-use crate::{Capture, Error, FrameView, FrameWriter, RunReport, Secrets};
+use crate::tls::{self, EventContext, TlsSessionRecord, TlsSink, TlsTracker};
+use crate::{Capture, Error, FrameWriter, RunReport, Secrets};
 
 /// What `peel decrypt` writes.
 #[derive(Debug, Clone, Default)]
@@ -51,50 +51,55 @@ pub struct DecryptSummary {
     pub report: RunReport,
 }
 
-/// Decrypted bytes of all streams, in capture order, kept for the cleartext capture.
-#[derive(Default)]
-struct Collected<'p> {
-    /// Capture time of every frame (index = frame number - 1).
-    times: Vec<Timestamp>,
-    /// (stream, side, frame, range into `bytes`).
-    chunks: Vec<(u32, Side, u64, std::ops::Range<usize>)>,
-    bytes: Vec<u8>,
-    keep_bytes: bool,
-    progress: Option<&'p mut dyn FnMut(u64, Option<u64>)>,
+/// The TLS pass's sink for `peel decrypt`: writes the cleartext capture as the plaintext comes
+/// (nothing is held back, so memory does not grow with the capture) and reports progress.
+struct Sharing<'p> {
+    cleartext: Option<CleartextWriter>,
+    progress: &'p mut dyn FnMut(u64, Option<u64>),
+    /// The first write error; the pass goes on, and the error is returned at its end.
+    error: Option<Error>,
 }
 
-impl TlsSink for Collected<'_> {
-    fn event(&mut self, stream: u32, event: &Event<'_>) {
-        if let Event::AppData {
-            side,
-            frame,
-            plaintext,
-            ..
-        } = event
+impl Sharing<'_> {
+    fn check(&mut self, r: Result<(), Error>) {
+        if let (Err(e), None) = (r, &self.error) {
+            self.error = Some(e);
+        }
+    }
+}
+
+impl TlsSink for Sharing<'_> {
+    fn event(&mut self, _stream: u32, _event: &Event<'_>) {}
+
+    fn event_in(&mut self, stream: u32, event: &Event<'_>, ctx: &EventContext) {
+        if let (
+            Event::AppData {
+                side, plaintext, ..
+            },
+            Some(w),
+        ) = (event, self.cleartext.as_mut())
         {
-            if self.keep_bytes {
-                let start = self.bytes.len();
-                self.bytes.extend_from_slice(plaintext);
-                self.chunks
-                    .push((stream, *side, *frame, start..self.bytes.len()));
-            }
+            let r = w.data(stream, *side, plaintext, ctx);
+            self.check(r);
+        }
+    }
+
+    fn closed(&mut self, stream: u32, from_client: bool, reset: bool, ctx: &EventContext) {
+        if let Some(w) = self.cleartext.as_mut() {
+            let r = w.closed(stream, from_client, reset, ctx);
+            self.check(r);
         }
     }
 
     fn restart(&mut self) {
-        self.times.clear();
-        self.chunks.clear();
-        self.bytes.clear();
-    }
-
-    fn frame(&mut self, view: &FrameView<'_, '_>) {
-        self.times.push(view.packet.timestamp);
+        if let Some(w) = self.cleartext.as_mut() {
+            let r = w.restart();
+            self.check(r);
+        }
     }
 
     fn progress(&mut self, done: u64, total: Option<u64>) {
-        if let Some(p) = self.progress.as_mut() {
-            p(done, total);
-        }
+        (self.progress)(done, total);
     }
 }
 
@@ -130,12 +135,23 @@ pub fn decrypt_with_progress(
     opts: &DecryptOptions,
     progress: &mut dyn FnMut(u64, Option<u64>),
 ) -> Result<DecryptSummary, Error> {
-    let mut sink = Collected {
-        keep_bytes: opts.cleartext.is_some(),
-        progress: Some(progress),
-        ..Collected::default()
+    let cleartext = match &opts.cleartext {
+        Some(out) => Some(CleartextWriter::create(out, &opts.port_map)?),
+        None => None,
+    };
+    let mut sink = Sharing {
+        cleartext,
+        progress,
+        error: None,
     };
     let (tracker, report) = tls::analyze(path, secrets, None, &mut sink)?;
+    if let Some(e) = sink.error.take() {
+        return Err(e);
+    }
+    let mut cleartext_frames = 0;
+    if let Some(w) = sink.cleartext.take() {
+        cleartext_frames = w.finish()?;
+    }
     let sessions = tls::session_records(&tracker);
     let provider = peel_tls::keylog::Chain(secrets, tracker.dsb_secrets());
     let (keylog, secrets_written) = keylog_text(&tracker, &provider, opts.streams.as_deref());
@@ -158,10 +174,6 @@ pub fn decrypt_with_progress(
             w.write(packet)
         })?;
         w.finish()?;
-    }
-    let mut cleartext_frames = 0;
-    if let Some(out) = &opts.cleartext {
-        cleartext_frames = write_cleartext(out, &tracker, &sink, &opts.port_map)?;
     }
     if let Some(file) = &opts.report {
         let mut text = String::new();
@@ -292,42 +304,68 @@ struct Synth {
     /// Next sequence number per side (client, server).
     next: [u32; 2],
     ip_id: u16,
+    /// Directions of the original connection that have ended (client, server).
+    closed: [bool; 2],
+    /// FINs written.
+    done: bool,
 }
 
 impl Synth {
-    fn packet(&mut self, from_client: bool, flags: TcpFlags, payload: &[u8]) -> Vec<u8> {
+    /// Builds one packet of the connection into `buf` (raw IP: IPv4 or IPv6, then TCP without
+    /// options), with valid checksums, and advances the sequence numbers.
+    fn packet_into(
+        &mut self,
+        buf: &mut Vec<u8>,
+        from_client: bool,
+        flags: TcpFlags,
+        payload: &[u8],
+    ) {
         let (src, dst) = if from_client {
             (self.client, self.server)
         } else {
             (self.server, self.client)
         };
         let (me, peer) = if from_client { (0, 1) } else { (1, 0) };
-        let seg = encode::tcp(
-            &encode::TcpFields {
-                src_port: src.port,
-                dst_port: dst.port,
-                seq: self.next[me],
-                ack: if flags.contains(TcpFlags::ACK) {
-                    self.next[peer]
-                } else {
-                    0
-                },
-                flags,
-                window: 65535,
-                urgent: 0,
-                options: &[],
-            },
-            src.addr,
-            dst.addr,
-            payload,
-        );
+        let seq = self.next[me];
+        let ack = if flags.contains(TcpFlags::ACK) {
+            self.next[peer]
+        } else {
+            0
+        };
         let mut adv = payload.len() as u32;
         if flags.intersects(TcpFlags::SYN | TcpFlags::FIN) {
             adv += 1;
         }
         self.next[me] = self.next[me].wrapping_add(adv);
         self.ip_id = self.ip_id.wrapping_add(1);
-        match (src.addr, dst.addr) {
+        // Mixed families cannot be in one TCP connection; such a pair is written as IPv6-mapped.
+        let (src_ip, dst_ip) = match (src.addr, dst.addr) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => (IpAddr::V4(s), IpAddr::V4(d)),
+            (s, d) => (IpAddr::V6(v6(s)), IpAddr::V6(v6(d))),
+        };
+        let ip_len = if src_ip.is_ipv4() { 20 } else { 40 };
+        let payload = payload.get(..MSS).unwrap_or(payload);
+        let tcp_len = 20 + payload.len();
+        buf.clear();
+        buf.resize(ip_len, 0);
+        buf.extend_from_slice(&src.port.to_be_bytes());
+        buf.extend_from_slice(&dst.port.to_be_bytes());
+        buf.extend_from_slice(&seq.to_be_bytes());
+        buf.extend_from_slice(&ack.to_be_bytes());
+        buf.extend_from_slice(&((5u16 << 12) | (flags.0 & 0x0fff)).to_be_bytes());
+        buf.extend_from_slice(&65535u16.to_be_bytes());
+        buf.extend_from_slice(&[0, 0, 0, 0]);
+        buf.extend_from_slice(payload);
+        let sum = encode::transport_checksum(
+            src_ip,
+            dst_ip,
+            IpProto::TCP,
+            buf.get(ip_len..).unwrap_or(&[]),
+        );
+        if let Some(c) = buf.get_mut(ip_len + 16..ip_len + 18) {
+            c.copy_from_slice(&sum.to_be_bytes());
+        }
+        let header = match (src_ip, dst_ip) {
             (IpAddr::V4(s), IpAddr::V4(d)) => encode::ipv4(
                 &encode::Ipv4Fields {
                     src: s,
@@ -337,11 +375,28 @@ impl Synth {
                     dont_fragment: true,
                     ..encode::Ipv4Fields::default()
                 },
-                &seg,
+                &[],
             ),
-            (IpAddr::V6(s), IpAddr::V6(d)) => encode::ipv6(s, d, IpProto::TCP, 64, &seg),
-            // Mixed families cannot be in one TCP connection; keep the bytes as IPv6-mapped.
-            (s, d) => encode::ipv6(v6(s), v6(d), IpProto::TCP, 64, &seg),
+            (s, d) => encode::ipv6(v6(s), v6(d), IpProto::TCP, 64, &[]),
+        };
+        if let Some(h) = buf.get_mut(..ip_len) {
+            h.copy_from_slice(header.get(..ip_len).unwrap_or(&[]));
+        }
+        // The headers were built for an empty payload: put in the real lengths.
+        if ip_len == 20 {
+            let total = (20 + tcp_len) as u16;
+            if let Some(t) = buf.get_mut(2..4) {
+                t.copy_from_slice(&total.to_be_bytes());
+            }
+            if let Some(c) = buf.get_mut(10..12) {
+                c.copy_from_slice(&[0, 0]);
+            }
+            let ck = encode::ipv4_header_checksum(buf.get(..20).unwrap_or(&[]));
+            if let Some(c) = buf.get_mut(10..12) {
+                c.copy_from_slice(&ck.to_be_bytes());
+            }
+        } else if let Some(t) = buf.get_mut(4..6) {
+            t.copy_from_slice(&(tcp_len as u16).to_be_bytes());
         }
     }
 }
@@ -353,87 +408,181 @@ fn v6(a: IpAddr) -> std::net::Ipv6Addr {
     }
 }
 
-/// Writes the cleartext capture: per decrypted stream a three-way handshake at its first
-/// decrypted frame, one segment per decrypted record (split at the MSS) at the time of the frame
-/// that completed it, and FINs after its last data. Raw IP frames, valid checksums.
-fn write_cleartext(
-    out: &Path,
-    tracker: &TlsTracker,
-    data: &Collected,
-    port_map: &[(u16, u16)],
-) -> Result<u64, Error> {
-    let mut w = FrameWriter::create(out)?;
-    let mut synths: std::collections::HashMap<u32, Synth> = std::collections::HashMap::new();
-    let mut last_chunk: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
-    for (i, (stream, ..)) in data.chunks.iter().enumerate() {
-        last_chunk.insert(*stream, i);
+/// Writes the cleartext capture as decrypted records arrive: per decrypted stream a three-way
+/// handshake before its first record, one segment per decrypted record (split at the MSS) at the
+/// time of the frame that completed it, and FINs once both directions of the original
+/// connection have ended (or at the end of the capture). Raw IP frames, valid checksums.
+struct CleartextWriter {
+    path: PathBuf,
+    port_map: Vec<(u16, u16)>,
+    w: FrameWriter,
+    synths: std::collections::HashMap<u32, Synth>,
+    count: u64,
+    /// Latest time written, for the FINs of connections still open at the end.
+    last_time: Timestamp,
+    /// The packet being built (reused).
+    buf: Vec<u8>,
+}
+
+impl CleartextWriter {
+    fn create(path: &Path, port_map: &[(u16, u16)]) -> Result<Self, Error> {
+        Ok(CleartextWriter {
+            path: path.to_path_buf(),
+            port_map: port_map.to_vec(),
+            w: FrameWriter::create(path)?,
+            synths: std::collections::HashMap::new(),
+            count: 0,
+            last_time: Timestamp::default(),
+            buf: Vec::with_capacity(MSS + 60),
+        })
     }
-    let time_of = |frame: u64| {
-        data.times
-            .get((frame as usize).saturating_sub(1))
-            .copied()
-            .unwrap_or_default()
-    };
-    let mut count = 0u64;
-    let mut emit = |w: &mut FrameWriter, bytes: Vec<u8>, ts: Timestamp| -> Result<(), Error> {
-        count += 1;
-        w.write(&Packet {
+
+    /// Starts over (a second TLS pass is coming with more sessions decrypted).
+    fn restart(&mut self) -> Result<(), Error> {
+        self.w = FrameWriter::create(&self.path)?;
+        self.synths.clear();
+        self.count = 0;
+        Ok(())
+    }
+
+    /// Builds a packet of `synth` and writes it.
+    fn emit(
+        &mut self,
+        synth: &mut Synth,
+        from_client: bool,
+        flags: TcpFlags,
+        payload: &[u8],
+        ts: Timestamp,
+    ) -> Result<(), Error> {
+        synth.packet_into(&mut self.buf, from_client, flags, payload);
+        self.count += 1;
+        self.w.write(&Packet {
             link_type: LinkType::RAW,
             timestamp: ts,
-            orig_len: bytes.len() as u32,
+            orig_len: self.buf.len() as u32,
             interface: 0,
-            data: &bytes,
+            data: &self.buf,
         })
-    };
-    for (i, (stream, side, frame, range)) in data.chunks.iter().enumerate() {
-        let ts = time_of(*frame);
-        let synth = match synths.entry(*stream) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                let Some((client, server, client_is_initiator)) = tracker.endpoints(*stream) else {
-                    continue;
-                };
-                let (mut client, mut server) = if client_is_initiator {
-                    (client, server)
-                } else {
-                    (server, client)
-                };
-                server.port = clear_port(server.port, port_map);
-                client.port = if client.port == server.port {
-                    client.port.wrapping_add(1)
-                } else {
-                    client.port
-                };
-                let s = v.insert(Synth {
-                    client,
-                    server,
-                    next: [0x1000_0000 ^ stream, 0x2000_0000 ^ stream],
-                    ip_id: 0,
-                });
-                let syn = s.packet(true, TcpFlags::SYN, &[]);
-                emit(&mut w, syn, ts)?;
-                let syn_ack = s.packet(false, TcpFlags::SYN | TcpFlags::ACK, &[]);
-                emit(&mut w, syn_ack, ts)?;
-                let ack = s.packet(true, TcpFlags::ACK, &[]);
-                emit(&mut w, ack, ts)?;
-                s
-            }
-        };
-        let bytes = data.bytes.get(range.clone()).unwrap_or(&[]);
-        let from_client = *side == Side::Client;
-        for piece in bytes.chunks(MSS) {
-            let p = synth.packet(from_client, TcpFlags::PSH | TcpFlags::ACK, piece);
-            emit(&mut w, p, ts)?;
-        }
-        if last_chunk.get(stream) == Some(&i) {
-            let fin = synth.packet(true, TcpFlags::FIN | TcpFlags::ACK, &[]);
-            emit(&mut w, fin, ts)?;
-            let fin2 = synth.packet(false, TcpFlags::FIN | TcpFlags::ACK, &[]);
-            emit(&mut w, fin2, ts)?;
-            let ack = synth.packet(true, TcpFlags::ACK, &[]);
-            emit(&mut w, ack, ts)?;
-        }
     }
-    w.finish()?;
-    Ok(count)
+
+    fn data(
+        &mut self,
+        stream: u32,
+        side: Side,
+        bytes: &[u8],
+        ctx: &EventContext,
+    ) -> Result<(), Error> {
+        let ts = ctx.time;
+        self.last_time = ts;
+        if !self.synths.contains_key(&stream) {
+            // The TLS client is the TCP endpoint that sent this record, or its peer.
+            let (tcp_client, tcp_server) = ctx.endpoints;
+            let sender_is_tcp_client = ctx.from_tcp_client;
+            let (mut client, mut server) = if (side == Side::Client) == sender_is_tcp_client {
+                (tcp_client, tcp_server)
+            } else {
+                (tcp_server, tcp_client)
+            };
+            server.port = clear_port(server.port, &self.port_map);
+            if client.port == server.port {
+                client.port = client.port.wrapping_add(1);
+            }
+            let mut s = Synth {
+                client,
+                server,
+                next: [0x1000_0000 ^ stream, 0x2000_0000 ^ stream],
+                ip_id: 0,
+                closed: [false, false],
+                done: false,
+            };
+            for (from_client, flags) in [
+                (true, TcpFlags::SYN),
+                (false, TcpFlags::SYN | TcpFlags::ACK),
+                (true, TcpFlags::ACK),
+            ] {
+                self.emit(&mut s, from_client, flags, &[], ts)?;
+            }
+            self.synths.insert(stream, s);
+        }
+        let Some(mut synth) = self.synths.remove(&stream) else {
+            return Ok(());
+        };
+        let from_client = side == Side::Client;
+        let mut result = Ok(());
+        if !synth.done {
+            for piece in bytes.chunks(MSS) {
+                result = self.emit(
+                    &mut synth,
+                    from_client,
+                    TcpFlags::PSH | TcpFlags::ACK,
+                    piece,
+                    ts,
+                );
+                if result.is_err() {
+                    break;
+                }
+            }
+        }
+        self.synths.insert(stream, synth);
+        result
+    }
+
+    fn closed(
+        &mut self,
+        stream: u32,
+        from_client: bool,
+        reset: bool,
+        ctx: &EventContext,
+    ) -> Result<(), Error> {
+        let Some(s) = self.synths.get_mut(&stream) else {
+            return Ok(());
+        };
+        if reset {
+            s.closed = [true, true];
+        } else if let Some(c) = s.closed.get_mut(usize::from(!from_client)) {
+            *c = true;
+        }
+        if s.closed == [true, true] {
+            self.close(stream, ctx.time)?;
+        }
+        Ok(())
+    }
+
+    /// FIN, FIN and ACK for one synthetic connection.
+    fn close(&mut self, stream: u32, ts: Timestamp) -> Result<(), Error> {
+        let Some(mut s) = self.synths.remove(&stream) else {
+            return Ok(());
+        };
+        let mut result = Ok(());
+        if !s.done {
+            s.done = true;
+            for (from_client, flags) in [
+                (true, TcpFlags::FIN | TcpFlags::ACK),
+                (false, TcpFlags::FIN | TcpFlags::ACK),
+                (true, TcpFlags::ACK),
+            ] {
+                result = result.and(self.emit(&mut s, from_client, flags, &[], ts));
+            }
+        }
+        // A finished connection is remembered so that a late record starts nothing new.
+        self.synths.insert(stream, s);
+        result
+    }
+
+    /// Closes the connections still open and the file; returns the frames written.
+    fn finish(mut self) -> Result<u64, Error> {
+        let mut open: Vec<u32> = self
+            .synths
+            .iter()
+            .filter(|(_, s)| !s.done)
+            .map(|(k, _)| *k)
+            .collect();
+        open.sort_unstable();
+        let ts = self.last_time;
+        for stream in open {
+            self.close(stream, ts)?;
+        }
+        self.w.finish()?;
+        Ok(self.count)
+    }
 }

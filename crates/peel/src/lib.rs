@@ -26,6 +26,7 @@ mod record;
 mod save;
 mod secrets;
 pub mod tls;
+mod workers;
 
 pub use error::Error;
 pub use fields::DisplayFilter;

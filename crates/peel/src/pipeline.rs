@@ -24,6 +24,8 @@ pub struct Capture {
     report: RunReport,
     /// Size of the file on disk (None for standard input), for progress.
     total_bytes: Option<u64>,
+    /// Records without the Info column, and TCP frames without address strings.
+    lean: bool,
 }
 
 /// One frame as the pipeline saw it.
@@ -80,7 +82,16 @@ impl Capture {
             } else {
                 std::fs::metadata(path).ok().map(|m| m.len())
             },
+            lean: false,
         })
+    }
+
+    /// Lean records for passes that only need the frames' TCP segments and UDP payloads (the
+    /// TLS pass): no Info column, no protocol name, and TCP frames' `src`/`dst` left empty (their
+    /// endpoints are in [`FrameView::tcp`]). Building those strings is most of the cost of
+    /// describing a frame.
+    pub fn set_lean(&mut self, lean: bool) {
+        self.lean = lean;
     }
 
     /// The path the capture was opened from.
@@ -139,6 +150,7 @@ impl Capture {
                 &frame,
                 &mut self.conversations,
                 &mut self.tcp_info,
+                self.lean,
             );
             if record.malformed.is_some() {
                 self.report.malformed_frames += 1;
@@ -228,16 +240,26 @@ fn describe<'a>(
     frame: &Frame<'a>,
     conversations: &mut ConversationTable,
     tcp_info: &mut Vec<TcpInfoState>,
+    lean: bool,
 ) -> (FrameRecord, Option<TcpSegment<'a>>) {
     let time_ns = packet.timestamp.as_nanos();
-    let (src, dst) = addresses(frame);
+    let lean_tcp = lean && matches!(frame.layers.last(), Some(Layer::Tcp(_)));
+    let (src, dst) = if lean_tcp {
+        (String::new(), String::new())
+    } else {
+        addresses(frame)
+    };
     let mut rec = FrameRecord {
         frame: number,
         time: packet.timestamp.as_f64(),
         time_relative: (time_ns - first.as_nanos()) as f64 / 1e9,
         src,
         dst,
-        protocol: frame.top_protocol().to_string(),
+        protocol: if lean {
+            String::new()
+        } else {
+            frame.top_protocol().to_string()
+        },
         length: packet.orig_len,
         captured_length: packet.data.len() as u32,
         info: String::new(),
@@ -297,7 +319,9 @@ fn describe<'a>(
             rec.tcp_stream = Some(r.stream);
             rec.src_port = Some(tcp.src_port());
             rec.dst_port = Some(tcp.dst_port());
-            rec.info = info::tcp(tcp, base, st.base[1 - d], scale);
+            if !lean {
+                rec.info = info::tcp(tcp, base, st.base[1 - d], scale);
+            }
             let endpoints = conversations
                 .tcp_conversation(r.stream)
                 .map(|c| (c.client(), c.server()))
@@ -324,17 +348,22 @@ fn describe<'a>(
             rec.udp_stream = Some(r.stream);
             rec.src_port = Some(udp.src_port());
             rec.dst_port = Some(udp.dst_port());
-            rec.info = info::udp(udp);
+            if !lean {
+                rec.info = info::udp(udp);
+            }
         }
         (_, Some(Layer::Icmp(icmp))) | (_, Some(Layer::Icmpv6(icmp))) => {
-            rec.info = info::other(frame);
+            if !lean {
+                rec.info = info::other(frame);
+            }
             if let Some(r) = quoted_udp(frame, icmp, conversations, number, time_ns) {
                 rec.udp_stream = Some(r);
             }
         }
+        _ if lean => {}
         _ => rec.info = info::other(frame),
     }
-    if let Some(err) = &rec.malformed {
+    if let (Some(err), false) = (&rec.malformed, lean) {
         if !rec.info.is_empty() {
             rec.info.push(' ');
         }

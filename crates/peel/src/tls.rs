@@ -5,29 +5,60 @@
 
 use std::path::Path;
 
-use peel_capture::DecryptionSecrets;
+use peel_capture::Timestamp;
 use peel_flow::{Direction, Endpoint, Reassembler, ReassemblyConfig, StreamEvent};
-use peel_tls::keylog::{Chain, KeyLog};
+use peel_tls::keylog::KeyLog;
 use peel_tls::{Connection, Resumption, SecretProvider, SessionCache, SessionSummary, Undecrypted};
 pub use peel_tls::{Event, Side};
 use serde::Serialize;
 
 use crate::pipeline::{FrameView, TcpSegment};
 use crate::secrets::Secrets;
-use crate::{Capture, Error, RunReport};
+use crate::{Error, RunReport};
 
 /// Bytes a stream may carry without a single valid TLS record before it is taken for
 /// something else and no longer fed to the tracker.
 const NOT_TLS_AFTER: u64 = 64 * 1024;
 
+/// Where an engine event came from.
+#[derive(Debug, Clone, Copy)]
+pub struct EventContext {
+    /// Capture time of the frame whose segment produced it (for what is flushed at the end of
+    /// the capture: the stream's last frame).
+    pub time: Timestamp,
+    /// TCP direction of the bytes that produced it: true when they came from the TCP client
+    /// (the side that sent the first SYN, else the first packet).
+    pub from_tcp_client: bool,
+    /// The stream's TCP client and server.
+    pub endpoints: (Endpoint, Endpoint),
+}
+
 /// Receives what the TLS pass finds, stream by stream.
+///
+/// The work is spread over threads by stream, but every call comes on the caller's thread and
+/// in a fixed order: stream events (`event`, `cleartext`, `gap`, `closed`) in capture order,
+/// exactly as one thread would produce them; `frame` for every frame in order. The two are
+/// interleaved loosely: a frame's stream events come after its `frame` call, possibly after
+/// `frame` calls of later frames too.
 pub trait TlsSink {
     /// One engine event of TCP stream `stream`.
     fn event(&mut self, stream: u32, event: &Event<'_>);
+    /// The same event with where it came from; by default passed on to [`TlsSink::event`].
+    fn event_in(&mut self, stream: u32, event: &Event<'_>, ctx: &EventContext) {
+        let _ = ctx;
+        self.event(stream, event)
+    }
+    /// A direction of the stream ended: its FIN was reached in order, or it was reset (`reset`:
+    /// both directions end).
+    fn closed(&mut self, stream: u32, from_client: bool, reset: bool, ctx: &EventContext) {
+        let _ = (stream, from_client, reset, ctx);
+    }
     /// A second pass is starting: forget everything received so far (it will be sent again,
     /// this time with resumed sessions decrypted).
     fn restart(&mut self) {}
     /// Every frame, before its TCP payload is reassembled (for times, addresses, UDP payloads).
+    /// The records are lean (see [`crate::Capture::set_lean`]): no Info column or protocol
+    /// name, and TCP frames' addresses are in `view.tcp`, not in `src`/`dst`.
     fn frame(&mut self, view: &FrameView<'_, '_>) {
         let _ = view;
     }
@@ -53,7 +84,7 @@ impl<F: FnMut(u32, &Event<'_>)> TlsSink for F {
 }
 
 /// One TCP stream's reassembly and TLS state.
-struct StreamTls {
+pub(crate) struct StreamTls {
     /// TCP client and server (by SYN, else first packet).
     endpoints: (Endpoint, Endpoint),
     reassembler: Reassembler,
@@ -64,6 +95,8 @@ struct StreamTls {
     fed: u64,
     valid: bool,
     abandoned: bool,
+    /// Capture time of the stream's latest frame.
+    last_time: Timestamp,
 }
 
 impl StreamTls {
@@ -82,6 +115,8 @@ impl StreamTls {
             kind,
             fed,
             valid,
+            endpoints,
+            last_time,
             ..
         } = self;
         (
@@ -96,6 +131,8 @@ impl StreamTls {
                 fed,
                 valid,
                 sink,
+                time: *last_time,
+                endpoints: *endpoints,
             },
         )
     }
@@ -132,17 +169,17 @@ impl StreamKind {
 
 /// The TLS state of a whole capture.
 pub struct TlsTracker {
-    streams: Vec<Option<StreamTls>>,
+    pub(crate) streams: Vec<Option<StreamTls>>,
     cache: SessionCache,
     /// Stream to restrict the work to (`peel follow`); the others are still tracked for their
     /// handshakes so that resumption across connections works.
     only: Option<u32>,
     /// Secrets found in the capture's Decryption Secrets Blocks.
-    dsb: KeyLog,
+    pub(crate) dsb: KeyLog,
 }
 
 impl TlsTracker {
-    fn new(cache: SessionCache, only: Option<u32>) -> Self {
+    pub(crate) fn new(cache: SessionCache, only: Option<u32>) -> Self {
         TlsTracker {
             streams: Vec::new(),
             cache,
@@ -156,10 +193,11 @@ impl TlsTracker {
         &self.dsb
     }
 
-    fn segment(
+    pub(crate) fn segment(
         &mut self,
         seg: &TcpSegment<'_>,
         frame: u64,
+        time: Timestamp,
         secrets: &dyn SecretProvider,
         sink: &mut dyn TlsSink,
     ) {
@@ -178,10 +216,12 @@ impl TlsTracker {
             fed: 0,
             valid: false,
             abandoned: false,
+            last_time: time,
         });
         if st.abandoned {
             return;
         }
+        st.last_time = time;
         let (reassembler, mut state) = st.split(self.only, secrets, &mut self.cache, sink);
         reassembler.segment(seg.direction, &seg.meta, seg.payload, frame, &mut |ev| {
             state.feed(ev)
@@ -191,7 +231,7 @@ impl TlsTracker {
         }
     }
 
-    fn finish(&mut self, secrets: &dyn SecretProvider, sink: &mut dyn TlsSink) {
+    pub(crate) fn finish(&mut self, secrets: &dyn SecretProvider, sink: &mut dyn TlsSink) {
         let only = self.only;
         let cache = &mut self.cache;
         for st in self.streams.iter_mut().flatten() {
@@ -263,9 +303,19 @@ struct FeedState<'s> {
     fed: &'s mut u64,
     valid: &'s mut bool,
     sink: &'s mut dyn TlsSink,
+    time: Timestamp,
+    endpoints: (Endpoint, Endpoint),
 }
 
 impl FeedState<'_> {
+    fn context(&self, from_tcp_client: bool) -> EventContext {
+        EventContext {
+            time: self.time,
+            from_tcp_client,
+            endpoints: self.endpoints,
+        }
+    }
+
     fn feed(&mut self, ev: StreamEvent<'_>) {
         let emit = self.only.is_none_or(|o| o == self.stream);
         match ev {
@@ -284,6 +334,7 @@ impl FeedState<'_> {
                     return;
                 }
                 *self.fed += bytes.len() as u64;
+                let ctx = self.context(from_client);
                 let (valid, sink, stream) = (&mut *self.valid, &mut *self.sink, self.stream);
                 self.connection.on_data(
                     from_client,
@@ -296,7 +347,7 @@ impl FeedState<'_> {
                             *valid = true;
                         }
                         if emit {
-                            sink.event(stream, &e);
+                            sink.event_in(stream, &e, &ctx);
                         }
                     },
                 );
@@ -311,7 +362,13 @@ impl FeedState<'_> {
                 }
             }
             StreamEvent::Fin { dir, .. } | StreamEvent::Rst { dir, .. } => {
-                self.connection.on_close(dir == Direction::ClientToServer);
+                let from_client = dir == Direction::ClientToServer;
+                self.connection.on_close(from_client);
+                if emit {
+                    let reset = matches!(ev, StreamEvent::Rst { .. });
+                    let ctx = self.context(from_client);
+                    self.sink.closed(self.stream, from_client, reset, &ctx);
+                }
             }
         }
     }
@@ -329,7 +386,7 @@ pub fn analyze(
     let (tracker, report) = one_pass(path, secrets, SessionCache::new(), only, sink)?;
     if tracker.needs_second_pass() && path.as_os_str() != "-" {
         sink.restart();
-        let cache = tracker.cache;
+        let cache = tracker.cache.clone();
         return one_pass(path, secrets, cache, only, sink);
     }
     Ok((tracker, report))
@@ -342,30 +399,7 @@ fn one_pass(
     only: Option<u32>,
     sink: &mut dyn TlsSink,
 ) -> Result<(TlsTracker, RunReport), Error> {
-    let mut capture = Capture::open(path)?;
-    let mut tracker = TlsTracker::new(cache, only);
-    // Secrets from the capture's own Decryption Secrets Blocks, added as the file reaches them.
-    let mut dsb = KeyLog::new();
-    let mut blocks = 0usize;
-    let report = capture.walk(|view| {
-        for s in view.new_secrets {
-            if s.secrets_type == DecryptionSecrets::TLS_KEY_LOG {
-                blocks += 1;
-                dsb.add_bytes(&s.data, &format!("DSB #{blocks} in the capture"));
-            }
-        }
-        sink.frame(view);
-        if view.record.frame % 4096 == 0 {
-            sink.progress(view.progress.0, view.progress.1);
-        }
-        if let Some(seg) = &view.tcp {
-            tracker.segment(seg, view.record.frame, &Chain(secrets, &dsb), sink);
-        }
-        Ok(())
-    })?;
-    tracker.finish(&Chain(secrets, &dsb), sink);
-    tracker.dsb = dsb;
-    Ok((tracker, report))
+    crate::workers::run(path, secrets, cache, only, sink)
 }
 
 /// The server certificate as `peel tls` shows it.

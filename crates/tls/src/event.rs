@@ -93,6 +93,111 @@ pub enum Event<'a> {
     },
 }
 
+impl<'a> Event<'a> {
+    /// The event without its borrowed bytes, and those bytes (the plaintext of `AppData`), so
+    /// that it can be kept or sent to another thread and given its bytes back with
+    /// [`Event::attach`].
+    pub fn detach(&self) -> (Event<'static>, &'a [u8]) {
+        match *self {
+            Event::AppData {
+                side,
+                frame,
+                first_frame,
+                session,
+                plaintext,
+            } => (
+                Event::AppData {
+                    side,
+                    frame,
+                    first_frame,
+                    session,
+                    plaintext: &[],
+                },
+                plaintext,
+            ),
+            Event::Opaque {
+                side,
+                frame,
+                content_type,
+                len,
+            } => (
+                Event::Opaque {
+                    side,
+                    frame,
+                    content_type,
+                    len,
+                },
+                &[],
+            ),
+            Event::Alert {
+                side,
+                frame,
+                level,
+                description,
+            } => (
+                Event::Alert {
+                    side,
+                    frame,
+                    level,
+                    description,
+                },
+                &[],
+            ),
+            Event::Handshake {
+                side,
+                frame,
+                kind,
+                session,
+            } => (
+                Event::Handshake {
+                    side,
+                    frame,
+                    kind,
+                    session,
+                },
+                &[],
+            ),
+            Event::ChangeCipherSpec { side, frame } => {
+                (Event::ChangeCipherSpec { side, frame }, &[])
+            }
+            Event::RecordError {
+                side,
+                frame,
+                reason,
+            } => (
+                Event::RecordError {
+                    side,
+                    frame,
+                    reason,
+                },
+                &[],
+            ),
+        }
+    }
+}
+
+impl Event<'static> {
+    /// A detached event with its bytes given back (see [`Event::detach`]).
+    pub fn attach<'b>(&self, bytes: &'b [u8]) -> Event<'b> {
+        match *self {
+            Event::AppData {
+                side,
+                frame,
+                first_frame,
+                session,
+                ..
+            } => Event::AppData {
+                side,
+                frame,
+                first_frame,
+                session,
+                plaintext: bytes,
+            },
+            ref other => other.detach().0,
+        }
+    }
+}
+
 /// How a session was established.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resumption {

@@ -162,6 +162,8 @@ struct Direction {
     /// Keys that take effect at this direction's next ChangeCipherSpec, with their session index and
     /// whether records are DEFLATE-compressed.
     pending: Option<(Box<RecordProtection>, usize, bool)>,
+    /// The direction's FIN or RST was reached.
+    closed: bool,
 }
 
 impl Direction {
@@ -171,6 +173,7 @@ impl Direction {
             joiner: HandshakeJoiner::default(),
             read: ReadState::Plain,
             pending: None,
+            closed: false,
         }
     }
 }
@@ -478,6 +481,13 @@ impl Connection {
         let dir = &mut self.dirs[dir_index(from_initiator)];
         dir.deframer = Deframer::new();
         dir.joiner.clear();
+        dir.closed = true;
+        // A closed connection keeps its summaries, not its buffers: memory then stays bounded by
+        // the connections open at once, not by all the connections of the capture.
+        if self.dirs.iter().all(|d| d.closed) {
+            self.scratch = Vec::new();
+            self.inflated = Vec::new();
+        }
     }
 
     /// The session a record without a seen handshake belongs to (created on first use).
@@ -1303,10 +1313,8 @@ impl Connection {
                 .offered_ticket
                 .as_deref()
                 .and_then(|t| cache.by_ticket(t));
-            let by_id = cache.by_session_id(&hs.offered_session_id);
             by_ticket
-                .or(by_id)
-                .cloned()
+                .or_else(|| cache.by_session_id(&hs.offered_session_id))
                 .ok_or_else(|| Undecrypted::ResumedSessionUnknown {
                     session_id: hs.offered_session_id.clone(),
                     by_ticket: summary.resumed == Resumption::Ticket,

@@ -92,6 +92,11 @@ pub fn ipv4(h: &Ipv4Fields, payload: &[u8]) -> Vec<u8> {
     b
 }
 
+/// The checksum of an IPv4 header (its checksum field must be zero).
+pub fn ipv4_header_checksum(header: &[u8]) -> u16 {
+    internet_checksum(header)
+}
+
 /// An IPv6 packet (traffic class and flow label 0). Payloads past 65535 bytes are cut.
 pub fn ipv6(
     src: Ipv6Addr,
@@ -135,24 +140,27 @@ pub struct TcpFields<'o> {
 /// Checksum over the pseudo-header of `src`/`dst` and `segment` (RFC 9293 3.1; RFC 8200 8.1).
 /// Mixed address families give 0.
 pub fn transport_checksum(src: IpAddr, dst: IpAddr, proto: IpProto, segment: &[u8]) -> u16 {
-    let mut pseudo = Vec::with_capacity(40 + segment.len());
-    match (src, dst) {
+    use crate::ipv4::{fold_sum, ones_sum};
+    let acc = match (src, dst) {
         (IpAddr::V4(s), IpAddr::V4(d)) => {
-            pseudo.extend_from_slice(&s.octets());
-            pseudo.extend_from_slice(&d.octets());
-            pseudo.extend_from_slice(&[0, proto.0]);
-            pseudo.extend_from_slice(&(segment.len() as u16).to_be_bytes());
+            let mut p = [0u8; 12];
+            p[..4].copy_from_slice(&s.octets());
+            p[4..8].copy_from_slice(&d.octets());
+            p[9] = proto.0;
+            p[10..].copy_from_slice(&(segment.len() as u16).to_be_bytes());
+            ones_sum(&p, 0)
         }
         (IpAddr::V6(s), IpAddr::V6(d)) => {
-            pseudo.extend_from_slice(&s.octets());
-            pseudo.extend_from_slice(&d.octets());
-            pseudo.extend_from_slice(&(segment.len() as u32).to_be_bytes());
-            pseudo.extend_from_slice(&[0, 0, 0, proto.0]);
+            let mut p = [0u8; 40];
+            p[..16].copy_from_slice(&s.octets());
+            p[16..32].copy_from_slice(&d.octets());
+            p[32..36].copy_from_slice(&(segment.len() as u32).to_be_bytes());
+            p[39] = proto.0;
+            ones_sum(&p, 0)
         }
         _ => return 0,
-    }
-    pseudo.extend_from_slice(segment);
-    internet_checksum(&pseudo)
+    };
+    !fold_sum(ones_sum(segment, acc))
 }
 
 /// A TCP segment with its checksum for the given addresses.

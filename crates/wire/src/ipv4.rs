@@ -30,20 +30,39 @@ fn be16(b: &[u8], at: usize) -> u16 {
 /// The Internet checksum (RFC 1071) over `data`, folded; 0 when a header including its checksum
 /// field is intact.
 pub(crate) fn internet_checksum(data: &[u8]) -> u16 {
-    let mut sum: u32 = 0;
-    let mut chunks = data.chunks_exact(2);
+    !fold_sum(ones_sum(data, 0))
+}
+
+/// Adds `data`, taken as big-endian 16-bit words (an odd last byte padded with zero), to a
+/// running one's-complement sum. Eight bytes at a time: summing 32-bit words and folding later
+/// gives the same one's-complement result as summing 16-bit words (RFC 1071 section 2).
+/// `data` must start on an even offset of the checksummed bytes.
+pub(crate) fn ones_sum(data: &[u8], mut acc: u64) -> u64 {
+    let mut chunks = data.chunks_exact(8);
     for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let v = u64::from_be_bytes(w);
+        acc += (v >> 32) + (v & 0xffff_ffff);
+    }
+    let mut pairs = chunks.remainder().chunks_exact(2);
+    for c in &mut pairs {
         if let &[a, b] = c {
-            sum += u32::from(u16::from_be_bytes([a, b]));
+            acc += u64::from(u16::from_be_bytes([a, b]));
         }
     }
-    if let Some(&last) = chunks.remainder().first() {
-        sum += u32::from(last) << 8;
+    if let Some(&last) = pairs.remainder().first() {
+        acc += u64::from(last) << 8;
     }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
+    acc
+}
+
+/// Folds a running sum to 16 bits (not yet complemented).
+pub(crate) fn fold_sum(mut acc: u64) -> u16 {
+    while acc > 0xffff {
+        acc = (acc & 0xffff) + (acc >> 16);
     }
-    !(sum as u16)
+    acc as u16
 }
 
 impl<'a> Ipv4<'a> {
@@ -346,5 +365,45 @@ mod tests {
         b[2] = 0;
         b[3] = 0;
         assert_eq!(Ipv4::parse(&b).unwrap().payload().len(), 26);
+    }
+}
+
+#[cfg(test)]
+mod checksum_tests {
+    use super::internet_checksum;
+
+    /// RFC 1071's definition, 16 bits at a time.
+    fn naive(data: &[u8]) -> u16 {
+        let mut sum: u64 = 0;
+        for c in data.chunks(2) {
+            let hi = u64::from(c.first().copied().unwrap_or(0));
+            let lo = u64::from(c.get(1).copied().unwrap_or(0));
+            sum += hi << 8 | lo;
+        }
+        while sum > 0xffff {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        !(sum as u16)
+    }
+
+    #[test]
+    fn wide_sum_equals_the_rfc_1071_definition() {
+        let mut x: u32 = 0x1234_5678;
+        let data: Vec<u8> = (0..4099)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        for len in (0..64).chain([1499, 1500, 4097, 4099]) {
+            assert_eq!(
+                internet_checksum(&data[..len]),
+                naive(&data[..len]),
+                "len {len}"
+            );
+        }
+        assert_eq!(internet_checksum(&[0xff; 4096]), naive(&[0xff; 4096]));
     }
 }
