@@ -81,6 +81,14 @@ pub fn run_follow(a: &FollowArgs, out: &mut Out<impl Write>) -> anyhow::Result<(
     use peel::tls::FollowSide;
     let secrets = a.keys.load()?;
     let (stream, report) = peel::tls::follow(&a.capture, &secrets, a.stream)?;
+    if !stream.stream_seen {
+        report_warnings(&report);
+        anyhow::bail!(
+            "{} has no TCP stream {}; `peel conversations` lists the streams",
+            a.capture.display(),
+            a.stream
+        );
+    }
     let side = match a.direction {
         DirectionArg::Client => Some(FollowSide::Node0),
         DirectionArg::Server => Some(FollowSide::Node1),
@@ -93,6 +101,15 @@ pub fn run_follow(a: &FollowArgs, out: &mut Out<impl Write>) -> anyhow::Result<(
         (Some(side), FormatArg::Text) => out.text(stream.side(side))?,
         (Some(side), FormatArg::Hex) => out.hex(stream.side(side), 0)?,
         (None, format) => out.chunks(&stream, format_kind(format))?,
+    }
+    if !stream.tls {
+        eprintln!(
+            "peel: stream {} carries no TLS, so there is nothing to decrypt; `peel sip` and `peel http` show clear text",
+            a.stream
+        );
+    }
+    for why in &stream.not_decrypted {
+        eprintln!("peel: not decrypted: {why}");
     }
     if stream.failed_records > 0 {
         eprintln!(

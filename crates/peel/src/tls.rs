@@ -555,6 +555,12 @@ pub struct FollowedStream {
     pub node0: Option<Side>,
     /// Records that failed their integrity check.
     pub failed_records: u64,
+    /// The capture has a TCP stream with this number.
+    pub stream_seen: bool,
+    /// The stream carried TLS.
+    pub tls: bool,
+    /// Why its sessions that stayed encrypted did, one actionable sentence each.
+    pub not_decrypted: Vec<String>,
 }
 
 impl FollowedStream {
@@ -609,6 +615,13 @@ pub fn follow(
     followed.node0 = tracker
         .connection(stream)
         .and_then(Connection::first_decrypted_side);
+    followed.stream_seen = tracker.endpoints(stream).is_some();
+    followed.tls = tracker.connection(stream).is_some();
+    followed.not_decrypted = session_records(&tracker)
+        .into_iter()
+        .filter(|r| r.stream == stream)
+        .filter_map(|r| r.reason)
+        .collect();
     Ok((followed, report))
 }
 

@@ -279,7 +279,7 @@ impl Undecrypted {
                 "session {n}: no supplied key matches the server certificate; supply that certificate's private key with --key"
             ),
             Undecrypted::PremasterDecryptFailed => format!(
-                "session {n}: the key matching the certificate could not decrypt the pre-master secret (corrupt key or capture)"
+                "session {n}: the key matching the certificate could not decrypt the pre-master secret (a damaged key file or handshake); check the key file, or supply a key log with --keylog"
             ),
             Undecrypted::KeyUnusable(why) => format!("session {n}: the key cannot be used: {why}"),
             Undecrypted::ResumedSessionUnknown { session_id, by_ticket } => format!(
@@ -288,7 +288,7 @@ impl Undecrypted {
                 if session_id.is_empty() { "(empty)".to_string() } else { hex(session_id) }
             ),
             Undecrypted::UnsupportedSuite { id, name } => format!(
-                "session {n} uses cipher suite 0x{id:04x} {name}, which peel cannot decrypt yet"
+                "session {n} uses cipher suite 0x{id:04x} {name}, which peel cannot decrypt (not in its suite table); its records are left encrypted"
             ),
             Undecrypted::NoKeyLogEntry { client_random, tls13 } => format!(
                 "session {n}: no key log line has client random {}; {} (the key log may come from another run or client)",
@@ -303,13 +303,13 @@ impl Undecrypted {
                 "session {n} compresses its records with method {m}, which peel cannot decompress (only null and DEFLATE)"
             ),
             Undecrypted::HandshakeNotSeen => format!(
-                "session {n}: the handshake is not in the capture (it started mid-connection); capture from the connection's start or supply a key log"
+                "session {n}: the handshake is not in the capture (it started mid-connection), and TLS 1.2 and earlier need it; capture from the connection's start (for TLS 1.3 a key log with --keylog is enough)"
             ),
             Undecrypted::HandshakeIncomplete => format!(
-                "session {n}: parts of the handshake are missing from the capture (packet loss?), so no keys could be derived"
+                "session {n}: parts of the handshake are missing from the capture (packet loss?), so no keys could be derived; capture the connection again"
             ),
             Undecrypted::MacFailures { count } => format!(
-                "session {n}: {count} records failed their integrity check: the key or key log does not belong to this session"
+                "session {n}: {count} records failed their integrity check: the key or key log does not belong to this session; supply the right one"
             ),
         }
     }
