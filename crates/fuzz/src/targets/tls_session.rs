@@ -38,13 +38,16 @@ fn seeds(s: &Seeds) -> Vec<Vec<u8>> {
     s.tls_streams.clone()
 }
 
+/// A pre-master secret, zeroized on drop.
+type Premaster = Zeroizing<Vec<u8>>;
+
 /// The fixed secrets.
 pub struct FixedKeys {
     keylog: KeyLog,
     ring: KeyRing,
     /// RSA decryptions already done, by encrypted pre-master secret (an RSA private-key operation
     /// costs a millisecond; mutations mostly keep the ClientKeyExchange).
-    memo: Mutex<HashMap<Vec<u8>, Option<Vec<u8>>>>,
+    memo: Mutex<HashMap<Vec<u8>, Option<Premaster>>>,
 }
 
 impl FixedKeys {
@@ -87,22 +90,24 @@ impl SecretProvider for FixedKeys {
         epms: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, SecretError> {
         if let Some(hit) = self.memo.lock().ok().and_then(|m| m.get(epms).cloned()) {
-            return hit.map(Zeroizing::new).ok_or(SecretError::DecryptFailed);
+            return hit.ok_or(SecretError::DecryptFailed);
         }
         let got = self
             .ring
             .decrypt_premaster(cert, epms)
             .ok()
-            .map(|p| p.secret().to_vec())
+            .map(|p| p.into_secret())
             // A ciphertext no key opens still gets a pre-master secret half of the time.
-            .or_else(|| (epms.first().is_some_and(|b| b & 1 == 0)).then(|| vec![3; 48]));
+            .or_else(|| {
+                (epms.first().is_some_and(|b| b & 1 == 0)).then(|| Zeroizing::new(vec![3; 48]))
+            });
         if let Ok(mut m) = self.memo.lock() {
             if m.len() > 10_000 {
                 m.clear();
             }
             m.insert(epms.to_vec(), got.clone());
         }
-        got.map(Zeroizing::new).ok_or(SecretError::DecryptFailed)
+        got.ok_or(SecretError::DecryptFailed)
     }
 
     fn master_secret(&self, client_random: &[u8; 32]) -> Option<Zeroizing<Vec<u8>>> {
