@@ -14,7 +14,7 @@
 use std::collections::VecDeque;
 use std::ops::Range;
 use std::path::Path;
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 
 use peel_capture::{DecryptionSecrets, Timestamp};
 use peel_flow::{Direction, Endpoint, TcpMeta};
@@ -225,11 +225,8 @@ impl Merger {
                 queue.extend(rx.iter());
                 continue;
             }
-            loop {
-                match rx.try_recv() {
-                    Ok(out) => queue.push_back(out),
-                    Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
-                }
+            while let Ok(out) = rx.try_recv() {
+                queue.push_back(out);
             }
         }
     }
