@@ -413,6 +413,27 @@ fn capture_errors() {
         &[],
         &["has no TCP stream 7", "peel conversations"],
     );
+    // A stream without TLS: the cleartext copy `peel decrypt` writes.
+    let clear = tmp.join("clear.pcap");
+    let r = peel(
+        &[
+            "decrypt",
+            s(&f.cap),
+            "--key",
+            s(&f.key),
+            "--cleartext",
+            s(&clear),
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.err);
+    let r = peel(&["follow", s(&clear), "--stream", "0"], &[]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(r.out.is_empty());
+    assert_eq!(
+        r.err.trim_end(),
+        "peel: stream 0 carries no TLS, so there is nothing to decrypt; `peel sip` and `peel http` show clear text"
+    );
     // An output that cannot be written.
     refused(
         &[
