@@ -1,6 +1,6 @@
 //! The whole facade on a capture file (`peel`): frames with display filters, conversations, the
 //! TLS pass with keys (and its second pass for resumed sessions), SIP and HTTP records, calls and
-//! the ladder, and `peel decrypt`, whose written captures are read back.
+//! the ladder, `peel decrypt`, and `peel frames -w` in each format; written captures are read back.
 //!
 //! Input: a capture file (written to a temporary file, since the facade reads paths). Keys: the
 //! corpus RSA key and the generated cases' key logs.
@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use peel::decrypt::{self, DecryptOptions};
-use peel::{Capture, DisplayFilter, KeyOptions, Secrets};
-use peel_capture::CaptureReader;
+use peel::{Capture, DisplayFilter, FrameWriter, KeyOptions, Secrets};
+use peel_capture::{CaptureReader, Format};
 
 use super::capture::TARGET as CAPTURE;
 use crate::seeds::{self, Seeds};
@@ -101,7 +101,49 @@ pub fn run(data: &[u8]) -> u64 {
         Err(_) => shape = shape.num(2),
     }
     shape = decrypt_and_reread(&path, fx, shape);
+    shape = save_and_reread(&path, fx, shape);
     shape.0
+}
+
+/// `peel frames -w` in each format: what peel writes, it reads back with the same frames.
+fn save_and_reread(path: &Path, fx: &Fixture, shape: Shape) -> Shape {
+    let mut lengths = Vec::new();
+    for (name, format) in [
+        ("saved.pcap", Format::Pcap),
+        ("saved.pcapng", Format::PcapNg),
+        ("saved.cap", Format::NetMon),
+    ] {
+        let out = fx.dir.join(name);
+        let written = Capture::open(path).and_then(|mut c| {
+            let mut w = FrameWriter::create_as(&out, format)?;
+            let mut n = Vec::new();
+            c.frames(|_, p| {
+                n.push(p.data.to_vec());
+                w.write(p)
+            })?;
+            w.finish()?;
+            Ok(n)
+        });
+        let Ok(written) = written else {
+            return shape.num(6);
+        };
+        let mut r = CaptureReader::open(&out)
+            .unwrap_or_else(|e| panic!("peel cannot read the {format:?} file it wrote: {e}"));
+        let mut read = Vec::new();
+        while let Ok(Some(p)) = r.next_packet() {
+            read.push(p.data.to_vec());
+        }
+        assert!(
+            r.warnings().is_empty(),
+            "the {format:?} copy reads back with damage"
+        );
+        assert_eq!(
+            read, written,
+            "the {format:?} copy holds other frames than were written"
+        );
+        lengths.push(read.len());
+    }
+    shape.count(lengths.first().copied().unwrap_or(0))
 }
 
 fn frames(path: &Path, mut shape: Shape) -> Shape {
