@@ -256,12 +256,12 @@ fn key_log_errors() {
 }
 
 #[test]
+#[allow(clippy::vec_init_then_push)] // one case a paragraph, each with its comment
 fn sessions_that_stay_encrypted_say_why() {
     let Some(f) = fixture() else { return };
     let (g, tmp) = (&f.g, f.tmp.path());
     let key = s(&f.key);
     // (capture, extra arguments, the reason `peel tls` gives).
-    #[allow(clippy::vec_init_then_push)] // one case a paragraph, each with its comment
     let mut cases: Vec<(PathBuf, Vec<String>, &str)> = Vec::new();
 
     // Wrong key: a key that is not the certificate's.

@@ -144,7 +144,9 @@ fn no_command_and_no_error_prints_the_key_or_a_password() {
         g.join("a-tls12-rsa-aes128cbc-sha-sip/capture.pcap"),
         g.join("c-tls12-rsa-aes256gcm-sha384-http-ipv6/capture.pcap"),
     ];
-    let key_sets: Vec<(Vec<String>, Vec<(&str, &str)>)> = vec![
+    // (key arguments, environment variables) for each way of giving a key.
+    type KeySet<'e> = (Vec<String>, Vec<(&'e str, &'e str)>);
+    let key_sets: Vec<KeySet> = vec![
         (vec!["--key".into(), d(&key)], vec![]),
         (
             vec!["--key".into(), d(&pfx), "--password-file".into(), d(&right)],
