@@ -117,6 +117,9 @@ impl Lit {
     /// Equality, with address prefixes (`10.0.0.0/8`) matching every address inside.
     pub(crate) fn matches_eq(&self, v: &Value<'_>) -> bool {
         match (self, v) {
+            // The common cases first, without the general ordering.
+            (Lit::UInt(a), Value::UInt(b)) => a == b,
+            (Lit::V4(a, 32), Value::Ipv4(b)) => a == b,
             (Lit::V4(net, bits), Value::Ipv4(a)) if *bits < 32 => {
                 let mask = u32::MAX.checked_shl(32 - u32::from(*bits)).unwrap_or(0);
                 u32::from(*a) & mask == u32::from(*net) & mask
