@@ -14,6 +14,9 @@ use crate::{hash_hex, Target};
 /// Most novel inputs kept in memory per target, besides the seeds.
 const POOL_MAX: usize = 4096;
 
+/// Most outcome shapes remembered per target (8 MiB of hashes).
+const MAX_SHAPES: usize = 1 << 20;
+
 /// An input running longer than this is reported as slow.
 pub const SLOW: Duration = Duration::from_secs(1);
 
@@ -61,7 +64,7 @@ pub struct Stats {
     pub crashes: Vec<Crash>,
     /// Inputs that ran longer than [`SLOW`]: (duration, saved path or hash).
     pub slow: Vec<(Duration, String)>,
-    /// Distinct outcome shapes seen.
+    /// Distinct outcome shapes seen (counted again after the set is forgotten on long runs).
     pub shapes: usize,
     /// Inputs in the pool at the end.
     pub pool: usize,
@@ -246,6 +249,11 @@ pub fn fuzz(target: &'static Target, seeds: &[Vec<u8>], cfg: &Config) -> Stats {
         stats.runs += 1;
         match result {
             Ok(shape) => {
+                // Bounded memory on long runs: forget the shapes and start noticing afresh.
+                if shapes.len() >= MAX_SHAPES {
+                    stats.shapes += shapes.len();
+                    shapes.clear();
+                }
                 if shapes.insert(shape) && seed_next >= pool.len() {
                     if !target.secret
                         && !crate::looks_secret(&input)
@@ -313,7 +321,7 @@ pub fn fuzz(target: &'static Target, seeds: &[Vec<u8>], cfg: &Config) -> Stats {
             stats.slow.push((took, saved));
         }
     }
-    stats.shapes = shapes.len();
+    stats.shapes += shapes.len();
     stats.pool = pool.len();
     stats.elapsed = start.elapsed();
     stats

@@ -144,6 +144,10 @@ impl Seeds {
                 s.key_files.push(b);
             }
         }
+        // The DER inside each PEM file too, so that mutations reach the ASN.1 parsers instead of
+        // stopping at broken Base64.
+        let ders: Vec<Vec<u8>> = s.key_files.iter().flat_map(|k| pem_bodies(k)).collect();
+        s.key_files.extend(ders);
         s.dir = Some(dir);
         s
     }
@@ -157,6 +161,48 @@ fn case_secrets(case: &Case) -> Secrets {
         _ => {}
     }
     Secrets::load_with(&opts, &mut Fixed(case.password.clone())).unwrap_or_else(|_| Secrets::none())
+}
+
+/// The decoded bodies of the PEM blocks of a file (RFC 7468; headers and bad lines skipped).
+fn pem_bodies(file: &[u8]) -> Vec<Vec<u8>> {
+    let text = String::from_utf8_lossy(file);
+    let mut out = Vec::new();
+    let mut body: Option<String> = None;
+    for line in text.lines() {
+        if line.starts_with("-----BEGIN ") {
+            body = Some(String::new());
+        } else if line.starts_with("-----END ") {
+            if let Some(b) = body.take() {
+                out.push(base64(&b));
+            }
+        } else if let Some(b) = body.as_mut() {
+            if !line.contains(':') {
+                b.push_str(line.trim());
+            }
+        }
+    }
+    out
+}
+
+fn base64(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let (mut out, mut acc, mut bits) = (Vec::new(), 0u32, 0);
+    for v in s.bytes().filter_map(val) {
+        acc = acc << 6 | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
 }
 
 /// Display filters of `crates/filter/tests/cases.tsv` (the second column).
