@@ -40,7 +40,7 @@ pub struct ConversationsArgs {
 pub fn run(a: &FramesArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
     // A filter that does not compile is a usage error, reported before any work.
     let mut filter = match &a.filter {
-        Some(text) => Some(peel::DisplayFilter::new(text)?),
+        Some(text) => Some(peel::DisplayFilter::with_first_pass(text)?),
         None => None,
     };
     let secrets = a.keys.load()?;

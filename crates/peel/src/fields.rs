@@ -5,15 +5,21 @@
 //! on what came before: relative TCP sequence numbers (`tcp.seq`, `tcp.ack`, relative to the first
 //! sequence number seen in each direction, as tshark shows them), the IP conversation number,
 //! and TLS records, which are attributed to the frame in which they end, as tshark does with TCP
-//! reassembly on.
+//! reassembly on. Values are taken only for the fields the filter names: an Ethernet / IPv4 / TCP
+//! frame's headers are read in place, other frames are decoded again only when a field needs
+//! their headers.
 //!
 //! TLS: each TCP direction whose first payload bytes look like a TLS record header (content type
-//! 20 to 24, major version 3) is followed record by record, with retransmitted bytes dropped; a
-//! gap in the sequence space drops the partial record and resynchronises on the next segment
-//! that starts with a record header. Handshake messages are read from records whose content type
-//! is handshake and that come before the direction's ChangeCipherSpec (afterwards they are
-//! encrypted); a handshake message split over several records is not joined. TLS state is only
-//! kept when the filter refers to a `tls` field.
+//! 20 to 24, major version 3) is followed record by record, with retransmitted bytes dropped and
+//! segments that arrive past a hole inside a record placed by their offset; after bytes that never
+//! come, the partial record is dropped and the next segment that starts with a record header
+//! resynchronises. Handshake messages are read from records whose content type is handshake and
+//! that come before the direction's ChangeCipherSpec (afterwards they are encrypted); a handshake
+//! message split over several records is not joined. TLS state is only kept when the filter
+//! refers to a `tls` or X.509 field; X.509 values come from [`x509`].
+//!
+//! SIP and HTTP fields come from a first pass over the capture ([`DisplayFilter::prepare`],
+//! [`messages`]).
 
 mod messages;
 mod x509;
@@ -127,8 +133,33 @@ struct TlsStream {
 }
 
 impl DisplayFilter {
-    /// Compiles `text`.
+    /// Compiles `text` for a caller that makes no first pass: a SIP or HTTP field (whose values
+    /// only a first pass finds) is refused with an error pointing at it, rather than silently
+    /// matching nothing. See [`DisplayFilter::with_first_pass`].
     pub fn new(text: &str) -> Result<DisplayFilter, peel_filter::Error> {
+        let f = DisplayFilter::with_first_pass(text)?;
+        for (id, span) in f.filter.fields() {
+            let Some(proto) = peel_filter::vocabulary::def(*id)
+                .map(|d| d.protocol())
+                .filter(|p| matches!(*p, "sip" | "http"))
+            else {
+                continue;
+            };
+            let upper = proto.to_ascii_uppercase();
+            return Err(peel_filter::Error::new(
+                text,
+                span.clone(),
+                format!(
+                    "{upper} fields need a first pass over the capture, which this command does not make (peel frames -Y does)"
+                ),
+            ));
+        }
+        Ok(f)
+    }
+
+    /// Compiles `text`, SIP and HTTP fields included: when the filter names one
+    /// ([`DisplayFilter::needs_first_pass`]), call [`DisplayFilter::prepare`] before the frames.
+    pub fn with_first_pass(text: &str) -> Result<DisplayFilter, peel_filter::Error> {
         let filter = Filter::compile(text)?;
         let uses = |id: FieldId| filter.fields().iter().any(|(f, _)| *f == id);
         Ok(DisplayFilter {
@@ -1285,9 +1316,15 @@ mod tests {
 
     #[test]
     fn sip_and_http_fields_need_a_first_pass() {
-        let f = DisplayFilter::new("tcp && sip.Call-ID contains \"x\"").unwrap();
+        let f = DisplayFilter::with_first_pass("tcp && sip.Call-ID contains \"x\"").unwrap();
         assert!(f.needs_first_pass());
-        assert!(DisplayFilter::new("http").unwrap().needs_first_pass());
+        assert!(DisplayFilter::with_first_pass("http")
+            .unwrap()
+            .needs_first_pass());
+        // Callers that make no first pass are told, with the field pointed at.
+        let e = DisplayFilter::new("tcp && sip.Call-ID contains \"x\"").unwrap_err();
+        assert_eq!(e.span(), 7..18);
+        assert!(e.message().starts_with("SIP fields need a first pass"));
         assert!(!DisplayFilter::new("tls.handshake.type == 1")
             .unwrap()
             .needs_first_pass());
