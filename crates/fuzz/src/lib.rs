@@ -5,7 +5,7 @@
 //! inserted, deleted and duplicated ranges, splices, dictionary tokens), runs the target under
 //! [`std::panic::catch_unwind`] and keeps inputs whose outcome has a shape not seen before (a hash
 //! of what the target reported: frames, warnings, event kinds, error kinds). A crash is written to
-//! `corpus/<target>/crash-<hash>` and reported; a watchdog saves an input that runs for more than
+//! `fixtures/corpus/<target>/crash-<hash>` and reported; a watchdog saves an input that runs for more than
 //! ten seconds as `hang-<hash>` and stops the run.
 //!
 //! Main types: [`Target`] (one per parser; the list is [`targets::ALL`]), [`engine::Config`] and
@@ -14,7 +14,7 @@
 //! byte format of two-direction stream inputs).
 //!
 //! The binary `peel-fuzz` runs targets for a number of inputs or seconds; `cargo test -p
-//! peel-fuzz` replays every file of `corpus/` through its target and makes a short run of each.
+//! peel-fuzz` replays every file of `fixtures/corpus/` through its target and makes a short run of each.
 //!
 //! ```
 //! use peel_fuzz::{engine, targets};
@@ -38,7 +38,7 @@ pub mod targets;
 /// hanging or allocating without bound.
 #[derive(Clone, Copy)]
 pub struct Target {
-    /// Name on the command line and of its folder under `corpus/`.
+    /// Name on the command line and of its folder under `fixtures/corpus/`.
     pub name: &'static str,
     /// What it drives, in a line.
     pub about: &'static str,

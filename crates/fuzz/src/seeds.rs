@@ -3,7 +3,7 @@
 //! scripts, raw TLS streams, decrypted SIP and HTTP, key files, key logs and display filters.
 //!
 //! The corpus is read once per process ([`Seeds::get`]). Without it every list is empty and the
-//! targets start from the inputs saved under `crates/fuzz/corpus/` only.
+//! targets start from the inputs saved under `crates/fuzz/fixtures/corpus/` only.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};

@@ -1,4 +1,4 @@
-//! Every saved input under `crates/fuzz/corpus/<target>/` (seeds, novel inputs, and the inputs of
+//! Every saved input under `crates/fuzz/fixtures/corpus/<target>/` (seeds, novel inputs, and the inputs of
 //! crashes found and fixed) runs through its target without panicking and in bounded time.
 
 use std::path::Path;
@@ -8,7 +8,9 @@ use peel_fuzz::{engine, targets};
 
 #[test]
 fn saved_corpus_replays_without_panics() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join("corpus");
     let mut failures = Vec::new();
     let mut replayed = 0;
     let mut dirs: Vec<_> = std::fs::read_dir(&root)

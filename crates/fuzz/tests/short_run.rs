@@ -9,7 +9,9 @@ use peel_fuzz::targets;
 
 #[test]
 fn every_target_survives_a_short_run() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join("corpus");
     let shared = Seeds::get();
     if shared.dir.is_none() {
         eprintln!("note: shared corpus not found; short run from the saved corpus only");

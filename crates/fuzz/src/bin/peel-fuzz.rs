@@ -6,7 +6,7 @@
 //! ```
 //!
 //! `--seconds` is the total wall time, shared evenly among the targets; `--runs` is per target.
-//! Crashes are saved to `crates/fuzz/corpus/<target>/crash-<hash>`; the exit code is 1 when any
+//! Crashes are saved to `crates/fuzz/fixtures/corpus/<target>/crash-<hash>`; the exit code is 1 when any
 //! input panicked, 3 when one hung (the watchdog ends the process), 2 on a usage error.
 
 use std::path::PathBuf;
@@ -37,7 +37,7 @@ fn parse() -> Result<Option<Args>, String> {
         seed: 1,
         save_novel: false,
         save_seeds: 0,
-        corpus: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus")),
+        corpus: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/corpus")),
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
