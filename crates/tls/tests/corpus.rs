@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use peel_tls::{
     Connection, Event, Resumption, SecretError, SecretProvider, SessionCache, SessionSummary, Side,
     Undecrypted, Zeroizing,
@@ -16,17 +18,8 @@ use rsa::{Pkcs1v15Encrypt, RsaPrivateKey};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn corpus() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    if !p.join("cases.tsv").exists() {
-        eprintln!("note: corpus not found at {}; skipping", p.display());
-        return None;
-    }
-    if Command::new("tshark").arg("-v").output().is_err() {
-        eprintln!("note: tshark not installed; skipping corpus tests");
-        return None;
-    }
-    Some(p)
+fn corpus() -> PathBuf {
+    common::corpus()
 }
 
 /// Test provider: RSA keys matched to the certificate by finding the modulus inside its DER.
@@ -100,16 +93,10 @@ impl SecretProvider for Keys {
     }
 }
 
-/// Segments of stream `n` in capture order: (from node 0 = the initiator, bytes).
+/// Segments of stream `n` in capture order: (from node 0 = the initiator, bytes), from peel's
+/// own reassembly (see `common`).
 fn tcp_segments(cap: &Path, n: u32) -> Vec<(bool, Vec<u8>)> {
-    let out = Command::new("tshark")
-        .args(["-r"])
-        .arg(cap)
-        .args(["-q", "-o", "tcp.reassemble_out_of_order:TRUE", "-z"])
-        .arg(format!("follow,tcp,raw,{n}"))
-        .output()
-        .unwrap();
-    parse_follow(&String::from_utf8_lossy(&out.stdout))
+    common::tcp_segments(cap, n)
 }
 
 fn parse_follow(text: &str) -> Vec<(bool, Vec<u8>)> {
@@ -217,7 +204,7 @@ fn run_stream(cap: &Path, n: u32, keys: &dyn SecretProvider, cache: &mut Session
 }
 
 fn generated_case(dir: &str, conns: u32) -> Vec<Run> {
-    let Some(c) = corpus() else { return vec![] };
+    let c = corpus();
     let g = c.join("generated");
     let case = g.join(dir);
     let keys = Keys::from_file(&g.join("server.key.pem"));
@@ -269,7 +256,6 @@ fn generated_case(dir: &str, conns: u32) -> Vec<Run> {
     runs
 }
 
-#[test]
 fn a_aes128_cbc_sha_ems_etm() {
     for r in generated_case("a-tls12-rsa-aes128cbc-sha-sip", 1) {
         let s = &r.sessions[0];
@@ -280,7 +266,6 @@ fn a_aes128_cbc_sha_ems_etm() {
     }
 }
 
-#[test]
 fn b_tls10_session_id_resumption() {
     let runs = generated_case("b-tls10-rsa-aes128cbc-sha-sip-resume", 2);
     if let Some(r) = runs.get(1) {
@@ -289,22 +274,18 @@ fn b_tls10_session_id_resumption() {
     }
 }
 
-#[test]
 fn c_aes256_gcm_sha384_ipv6() {
     generated_case("c-tls12-rsa-aes256gcm-sha384-http-ipv6", 1);
 }
 
-#[test]
 fn d1_3des() {
     generated_case("d1-tls12-rsa-3des-ede-cbc-sha-sip-gnutls", 1);
 }
 
-#[test]
 fn d2_rc4() {
     generated_case("d2-tls12-rsa-rc4-128-sha-sip-gnutls", 1);
 }
 
-#[test]
 fn g1_renegotiation() {
     for r in generated_case("g1-tls12-rsa-aes128-sha256-http-renegotiation", 1) {
         assert_eq!(r.sessions.len(), 2);
@@ -312,7 +293,6 @@ fn g1_renegotiation() {
     }
 }
 
-#[test]
 fn g2_ticket_resumption() {
     let runs = generated_case("g2-tls12-rsa-aes128gcm-sha256-http-ticket-resume", 2);
     if let Some(r) = runs.get(1) {
@@ -320,9 +300,8 @@ fn g2_ticket_resumption() {
     }
 }
 
-#[test]
 fn e_ecdhe_needs_a_key_log() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let g = c.join("generated");
     let keys = Keys::from_file(&g.join("server.key.pem"));
     let cap = g.join("e-tls12-ecdhe-rsa-aes128gcm-sha256-sip/capture.pcap");
@@ -340,9 +319,8 @@ fn e_ecdhe_needs_a_key_log() {
     assert!(r.client.is_empty() && r.server.is_empty());
 }
 
-#[test]
 fn other_key_does_not_match() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let g = c.join("generated");
     let keys = Keys::from_file(&g.join("other.key.pem"));
     let cap = g.join("a-tls12-rsa-aes128cbc-sha-sip/capture.pcap");
@@ -354,10 +332,9 @@ fn other_key_does_not_match() {
     assert!(r.client.is_empty() && r.server.is_empty());
 }
 
-#[test]
 fn resumption_before_full_handshake_is_named_then_second_pass() {
     // Stream 1 of case b alone: its session ID is unknown; after stream 0 fills the cache it decrypts.
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let g = c.join("generated");
     let keys = Keys::from_file(&g.join("server.key.pem"));
     let cap = g.join("b-tls10-rsa-aes128cbc-sha-sip-resume/capture.pcap");
@@ -379,7 +356,7 @@ fn resumption_before_full_handshake_is_named_then_second_pass() {
 
 /// Compares every stream tshark decrypts with our output, for an rsa-key case of the shared corpus.
 fn tshark_case(capture: &str, key: &str) -> Vec<Run> {
-    let Some(c) = corpus() else { return vec![] };
+    let c = corpus();
     let cap = c.join(capture);
     let key_path = c.join(key);
     let keys = Keys::from_file(&key_path);
@@ -422,7 +399,6 @@ fn tshark_case_with(cap: &Path, key_path: &Path, keys: &Keys) -> Vec<Run> {
     runs
 }
 
-#[test]
 fn wireshark_rsasnakeoil2_ssl3_sslv2_hello() {
     let runs = tshark_case(
         "wireshark/rsasnakeoil2/rsasnakeoil2.pcap",
@@ -442,7 +418,6 @@ fn wireshark_rsasnakeoil2_ssl3_sslv2_hello() {
     }
 }
 
-#[test]
 fn wireshark_tls_renegotiation() {
     let _ = tshark_case(
         "wireshark/tls-renegotiation/tls-renegotiation.pcap",
@@ -450,12 +425,10 @@ fn wireshark_tls_renegotiation() {
     );
 }
 
-#[test]
 fn junkie_mycorp() {
     let _ = tshark_case("junkie/mycorp/mycorp.pcap", "junkie/mycorp/mycorp.pem");
 }
 
-#[test]
 fn junkie_mycorp_with_sessions() {
     let _ = tshark_case(
         "junkie/mycorp_with_sessions/mycorp_with_sessions.pcap",
@@ -463,7 +436,6 @@ fn junkie_mycorp_with_sessions() {
     );
 }
 
-#[test]
 fn picoctf_webnet0() {
     let _ = tshark_case(
         "picoctf/WebNet0/capture.pcap",
@@ -471,9 +443,8 @@ fn picoctf_webnet0() {
     );
 }
 
-#[test]
 fn wireshark_dmgr_pkcs12() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let p12 = c.join("wireshark/dmgr-pkcs12/key.p12");
     let out = Command::new("openssl")
         .args([
@@ -486,10 +457,12 @@ fn wireshark_dmgr_pkcs12() {
         ])
         .arg(&p12)
         .output();
-    let Some(out) = out.ok().filter(|o| o.status.success()) else {
-        eprintln!("note: openssl pkcs12 -legacy unavailable; skipping dmgr-pkcs12");
-        return;
-    };
+    let out = out.expect("run openssl (declared need)");
+    assert!(
+        out.status.success(),
+        "openssl pkcs12 -legacy failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let pem = String::from_utf8_lossy(&out.stdout).into_owned();
     let keys = Keys::from_pem_text(&pem);
     assert!(!keys.0.is_empty());
@@ -508,7 +481,7 @@ fn wireshark_dmgr_pkcs12() {
 /// Runs a stream with one server segment (the middle one of the later half) replaced by a gap.
 /// Returns (server plaintext, LostAfterGap errors, known server plaintext).
 fn run_with_gap(dir: &str) -> Option<(Vec<u8>, usize, Vec<u8>)> {
-    let c = corpus()?;
+    let c = corpus();
     let g = c.join("generated");
     let case = g.join(dir);
     let keys = Keys::from_file(&g.join("server.key.pem"));
@@ -562,7 +535,6 @@ fn is_known_with_hole(out: &[u8], known: &[u8]) -> bool {
     p + q == out.len() && q > 0 && out.len() < known.len()
 }
 
-#[test]
 fn gap_recovers_for_gcm() {
     if let Some((out, lost, known)) = run_with_gap("c-tls12-rsa-aes256gcm-sha384-http-ipv6") {
         assert!(
@@ -575,7 +547,6 @@ fn gap_recovers_for_gcm() {
     }
 }
 
-#[test]
 fn gap_recovers_for_explicit_iv_cbc_etm() {
     if let Some((out, lost, known)) = run_with_gap("a-tls12-rsa-aes128cbc-sha-sip") {
         assert!(
@@ -588,7 +559,6 @@ fn gap_recovers_for_explicit_iv_cbc_etm() {
     }
 }
 
-#[test]
 fn gap_loses_one_record_for_tls10_cbc() {
     if let Some((out, lost, known)) = run_with_gap("b-tls10-rsa-aes128cbc-sha-sip-resume") {
         assert!(
@@ -601,7 +571,6 @@ fn gap_loses_one_record_for_tls10_cbc() {
     }
 }
 
-#[test]
 fn gap_ends_rc4() {
     if let Some((out, lost, known)) = run_with_gap("d2-tls12-rsa-rc4-128-sha-sip-gnutls") {
         assert!(known.starts_with(&out) && out.len() < known.len());
@@ -609,9 +578,8 @@ fn gap_ends_rc4() {
     }
 }
 
-#[test]
 fn capture_started_mid_connection() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let g = c.join("generated");
     let keys = Keys::from_file(&g.join("server.key.pem"));
     let segs = tcp_segments(
@@ -633,9 +601,8 @@ fn capture_started_mid_connection() {
     assert_eq!(why, Some(Undecrypted::HandshakeNotSeen));
 }
 
-#[test]
 fn tls13_names_the_key_log() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let g = c.join("generated");
     let keys = Keys::from_file(&g.join("server.key.pem"));
     let cap = g.join("f1-tls13-aes128gcm-sha256-sip-psk-resume/capture.pcap");
@@ -659,9 +626,8 @@ impl SecretProvider for ClientRandomLog {
     }
 }
 
-#[test]
 fn e_ecdhe_decrypts_with_client_random_key_log() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let case = c.join("generated/e-tls12-ecdhe-rsa-aes128gcm-sha256-sip");
     let mut map = std::collections::HashMap::new();
     for line in std::fs::read_to_string(case.join("keylog.txt"))
@@ -686,10 +652,9 @@ fn e_ecdhe_decrypts_with_client_random_key_log() {
     assert_eq!(r.server, std::fs::read(case.join("conn1.s2c.bin")).unwrap());
 }
 
-#[test]
 fn any_segmentation_gives_the_same_plaintext() {
     // Case a's segments cut again at pseudo-random points (1 byte to a few KB): same output, no errors.
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let g = c.join("generated");
     let case = g.join("a-tls12-rsa-aes128cbc-sha-sip");
     let keys = Keys::from_file(&g.join("server.key.pem"));
@@ -734,4 +699,31 @@ fn any_segmentation_gives_the_same_plaintext() {
             "seed {seed}"
         );
     }
+}
+
+peel_testkit::main! {
+    a_aes128_cbc_sha_ems_etm: [],
+    b_tls10_session_id_resumption: [],
+    c_aes256_gcm_sha384_ipv6: [],
+    d1_3des: [],
+    d2_rc4: [],
+    g1_renegotiation: [],
+    g2_ticket_resumption: [],
+    e_ecdhe_needs_a_key_log: [],
+    other_key_does_not_match: [],
+    resumption_before_full_handshake_is_named_then_second_pass: [],
+    wireshark_rsasnakeoil2_ssl3_sslv2_hello: [Tshark],
+    wireshark_tls_renegotiation: [Tshark],
+    junkie_mycorp: [Tshark],
+    junkie_mycorp_with_sessions: [Tshark],
+    picoctf_webnet0: [Tshark],
+    wireshark_dmgr_pkcs12: [Tshark, Openssl],
+    gap_recovers_for_gcm: [],
+    gap_recovers_for_explicit_iv_cbc_etm: [],
+    gap_loses_one_record_for_tls10_cbc: [],
+    gap_ends_rc4: [],
+    capture_started_mid_connection: [],
+    tls13_names_the_key_log: [],
+    e_ecdhe_decrypts_with_client_random_key_log: [],
+    any_segmentation_gives_the_same_plaintext: [],
 }

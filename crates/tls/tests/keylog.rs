@@ -5,21 +5,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use peel_tls::{Connection, Event, KeyLog, Resumption, SessionCache, SessionSummary, Side};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn corpus() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    if !p.join("cases.tsv").exists() {
-        eprintln!("note: corpus not found at {}; skipping", p.display());
-        return None;
-    }
-    if Command::new("tshark").arg("-v").output().is_err() {
-        eprintln!("note: tshark not installed; skipping corpus tests");
-        return None;
-    }
-    Some(p)
+fn corpus() -> PathBuf {
+    common::corpus()
 }
 
 fn parse_follow(text: &str) -> Vec<(bool, Vec<u8>)> {
@@ -47,14 +40,13 @@ fn tshark(cap: &Path, extra: &[String]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Every stream's segments in capture order, from one tshark run.
+/// Every stream's segments in capture order, from peel's own reassembly (see `common`).
 fn all_segments(cap: &Path, streams: &[u32]) -> Vec<Vec<(bool, Vec<u8>)>> {
-    let mut args = Vec::new();
-    for n in streams {
-        args.push("-z".to_string());
-        args.push(format!("follow,tcp,raw,{n}"));
-    }
-    split_follow_blocks(&tshark(cap, &args), streams, "tcp")
+    let mut all = common::all_tcp_chunks(cap);
+    streams
+        .iter()
+        .map(|n| all.remove(n).unwrap_or_default())
+        .collect()
 }
 
 /// tshark prints one block per `-z follow` (not necessarily in argument order), each between `====`
@@ -206,7 +198,7 @@ fn load(path: &Path) -> KeyLog {
 /// Runs every stream of `capture` with `keys` (two passes, as the facade does, so resumptions find their
 /// sessions) and compares with tshark. Returns the runs.
 fn tshark_case(capture: &str, keys: &str) -> Vec<Run> {
-    let Some(c) = corpus() else { return vec![] };
+    let c = corpus();
     let cap = c.join(capture);
     let key_path = c.join(keys);
     let log = load(&key_path);
@@ -254,7 +246,7 @@ fn tshark_case(capture: &str, keys: &str) -> Vec<Run> {
 }
 
 fn generated(dir: &str, conns: u32) -> Vec<Run> {
-    let Some(c) = corpus() else { return vec![] };
+    let c = corpus();
     let case = c.join("generated").join(dir);
     let cap = case.join("capture.pcap");
     let log = load(&case.join("keylog.txt"));
@@ -296,12 +288,10 @@ fn generated(dir: &str, conns: u32) -> Vec<Run> {
     runs
 }
 
-#[test]
 fn generated_e_tls12_ecdhe() {
     generated("e-tls12-ecdhe-rsa-aes128gcm-sha256-sip", 1);
 }
 
-#[test]
 fn generated_f1_tls13_psk_resumption() {
     let runs = generated("f1-tls13-aes128gcm-sha256-sip-psk-resume", 2);
     if let [first, second] = runs.as_slice() {
@@ -310,12 +300,10 @@ fn generated_f1_tls13_psk_resumption() {
     }
 }
 
-#[test]
 fn generated_f2_tls13_chacha20_key_update() {
     generated("f2-tls13-chacha20-poly1305-http-keyupdate", 1);
 }
 
-#[test]
 fn wireshark_dhe1_resumed_only() {
     tshark_case(
         "wireshark/dhe1/dhe1.pcapng.gz",
@@ -323,7 +311,6 @@ fn wireshark_dhe1_resumed_only() {
     );
 }
 
-#[test]
 fn wireshark_tls12_chacha20poly1305() {
     tshark_case(
         "wireshark/tls12-chacha20poly1305/tls12-chacha20poly1305.pcap",
@@ -331,7 +318,6 @@ fn wireshark_tls12_chacha20poly1305() {
     );
 }
 
-#[test]
 fn wireshark_tls13_draft20_chacha20poly1305() {
     tshark_case(
         "wireshark/tls13-20-chacha20poly1305/tls13-20-chacha20poly1305.pcap",
@@ -339,7 +325,6 @@ fn wireshark_tls13_draft20_chacha20poly1305() {
     );
 }
 
-#[test]
 fn wireshark_tls13_rfc8446_early_data() {
     let runs = tshark_case(
         "wireshark/tls13-rfc8446/tls13-rfc8446.pcap",
@@ -355,7 +340,6 @@ fn wireshark_tls13_rfc8446_early_data() {
     assert!(find(&second.client, b"GET /early"));
 }
 
-#[test]
 fn wireshark_tls13_rfc8446_without_early_secret() {
     let runs = tshark_case(
         "wireshark/tls13-rfc8446/tls13-rfc8446.pcap",
@@ -376,7 +360,6 @@ fn find(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-#[test]
 fn scapy_tls_nss_example() {
     tshark_case(
         "scapy/tls_nss_example/tls_nss_example.pcap",
@@ -384,7 +367,6 @@ fn scapy_tls_nss_example() {
     );
 }
 
-#[test]
 fn zeek_tls12_stream_keylog() {
     tshark_case(
         "zeek/tls-1.2-stream-keylog/tls-1.2-stream-keylog.pcap",
@@ -392,7 +374,6 @@ fn zeek_tls12_stream_keylog() {
     );
 }
 
-#[test]
 fn ssldump_all() {
     for cap in [
         "tls1.2_aes256",
@@ -406,7 +387,6 @@ fn ssldump_all() {
     }
 }
 
-#[test]
 fn wireshark_notes_http_chunked_ssl() {
     tshark_case(
         "wireshark-notes/http-chunked-ssl/http-chunked-ssl.pcapng",
@@ -414,7 +394,6 @@ fn wireshark_notes_http_chunked_ssl() {
     );
 }
 
-#[test]
 fn wireshark_notes_tls_null() {
     tshark_case(
         "wireshark-notes/tls-null/tls-null.pcapng",
@@ -422,7 +401,6 @@ fn wireshark_notes_tls_null() {
     );
 }
 
-#[test]
 fn illustrated_tls12() {
     tshark_case(
         "illustrated-tls12/capture.pcap",
@@ -430,7 +408,6 @@ fn illustrated_tls12() {
     );
 }
 
-#[test]
 fn snet_cases() {
     for (cap, keys) in [
         (
@@ -478,9 +455,8 @@ fn dsb_log(cap: &Path) -> KeyLog {
 }
 
 /// The `-dsb` copies of the generated cases carry the key log inside the capture.
-#[test]
 fn generated_dsb_copies() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     for (dir, conns) in [
         ("e-tls12-ecdhe-rsa-aes128gcm-sha256-sip", 1),
         ("f2-tls13-chacha20-poly1305-http-keyupdate", 1),
@@ -503,9 +479,8 @@ fn generated_dsb_copies() {
 }
 
 /// ja4/http2-with-cookies: a DSB case compared with tshark, which reads the DSB itself.
-#[test]
 fn ja4_http2_with_cookies_dsb() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let cap = c.join("ja4/http2-with-cookies/http2-with-cookies.pcapng");
     let log = dsb_log(&cap);
     let all = streams(&cap);
@@ -533,9 +508,8 @@ fn ja4_http2_with_cookies_dsb() {
 /// A capture that starts after the TLS 1.3 handshake: the segments before the first application data
 /// record are dropped (and, in a second run, two more). The keys are found by trying every key-log
 /// entry's traffic secrets and sequence numbers; KeyUpdates later in the stream are followed.
-#[test]
 fn tls13_capture_started_after_the_handshake() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     for (dir, skip_more) in [
         ("f2-tls13-chacha20-poly1305-http-keyupdate", 0),
         ("f2-tls13-chacha20-poly1305-http-keyupdate", 2),
@@ -586,10 +560,9 @@ fn tls13_capture_started_after_the_handshake() {
 }
 
 /// A key log without this session's client random: the reason names the missing entry.
-#[test]
 fn missing_entry_is_named() {
     use peel_tls::Undecrypted;
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let g = c.join("generated");
     let mut other = KeyLog::new();
     other.add_bytes(
@@ -617,15 +590,10 @@ fn missing_entry_is_named() {
 
 /// RSA key-exchange sessions decrypt from a key log alone too (CLIENT_RANDOM), and through a [`Chain`]
 /// whichever side holds the secret.
-#[test]
 fn rsa_sessions_decrypt_from_the_key_log_through_a_chain() {
     use peel_tls::Chain;
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let case = c.join("generated/a-tls12-rsa-aes128cbc-sha-sip");
-    if !case.exists() {
-        eprintln!("note: {} absent", case.display());
-        return;
-    }
     let log = load(&case.join("keylog.txt"));
     let empty = KeyLog::new();
     let segs = all_segments(&case.join("capture.pcap"), &[0]).remove(0);
@@ -661,10 +629,33 @@ fn rsa_sessions_decrypt_from_the_key_log_through_a_chain() {
 /// Issue 5: every TLS 1.2 suite OpenSSL offered (73 connections, one tshark run): RSA, DHE, ECDH(E),
 /// export (RC4_40, RC2_CBC_40, DES40), RC4, DES, 3DES, IDEA, SEED, Camellia, AES-CBC/GCM, and DEFLATE
 /// record compression on 70 of them.
-#[test]
 fn wireshark_notes_all_ciphers_tls12() {
     tshark_case(
         "wireshark-notes/all-ciphers-tls12/dump.pcapng",
         "wireshark-notes/all-ciphers-tls12/premaster.txt",
     );
+}
+
+peel_testkit::main! {
+    generated_e_tls12_ecdhe: [],
+    generated_f1_tls13_psk_resumption: [],
+    generated_f2_tls13_chacha20_key_update: [],
+    wireshark_dhe1_resumed_only: [Tshark],
+    wireshark_tls12_chacha20poly1305: [Tshark],
+    wireshark_tls13_draft20_chacha20poly1305: [Tshark],
+    wireshark_tls13_rfc8446_early_data: [Tshark],
+    wireshark_tls13_rfc8446_without_early_secret: [Tshark],
+    scapy_tls_nss_example: [Tshark],
+    zeek_tls12_stream_keylog: [Tshark],
+    ssldump_all: [Tshark],
+    wireshark_notes_http_chunked_ssl: [Tshark],
+    wireshark_notes_tls_null: [Tshark],
+    illustrated_tls12: [Tshark],
+    snet_cases: [Tshark],
+    generated_dsb_copies: [],
+    ja4_http2_with_cookies_dsb: [Tshark],
+    tls13_capture_started_after_the_handshake: [],
+    missing_entry_is_named: [],
+    rsa_sessions_decrypt_from_the_key_log_through_a_chain: [],
+    wireshark_notes_all_ciphers_tls12: [Tshark],
 }
