@@ -64,6 +64,16 @@ pub enum Error {
         /// What is unsupported and what to do instead.
         what: String,
     },
+    /// The file asks for more password-based key-derivation work or memory than peel allows
+    /// (scrypt memory, an iteration count, or the work of all its derivations together): refused
+    /// before the work is done, and before a password is asked when the costs are visible up
+    /// front. A hostile or damaged file, not a wrong password.
+    KdfTooCostly {
+        /// The file.
+        path: PathBuf,
+        /// Which parameter, its value and peel's limit (never key bytes).
+        what: String,
+    },
     /// The file looks like a key file but its structure is broken.
     Corrupt {
         /// The file.
@@ -143,6 +153,11 @@ impl fmt::Display for Error {
                 path.display()
             ),
             Error::Unsupported { path, what } => write!(f, "{}: {what}", path.display()),
+            Error::KdfTooCostly { path, what } => write!(
+                f,
+                "{} was refused: {what}; re-export the key with standard settings (e.g. `openssl pkcs12 -export` or `openssl pkcs8 -topk8 -v2 aes-256-cbc`)",
+                path.display()
+            ),
             Error::Corrupt { path, reason } => {
                 write!(f, "{} is damaged or not a key file: {reason}", path.display())
             }

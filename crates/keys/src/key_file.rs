@@ -45,6 +45,8 @@ pub(crate) struct Lazy<'a> {
     path: &'a Path,
     source: &'a mut dyn PasswordSource,
     password: Option<Password>,
+    /// The key-derivation work spent on this file (one budget for all its derivations).
+    pub(crate) budget: pbe::Budget,
 }
 
 impl Lazy<'_> {
@@ -93,7 +95,24 @@ impl Lazy<'_> {
             PbeError::PasswordNotBmp => self.bad_password(),
             PbeError::Unsupported(what) => self.unsupported(what),
             PbeError::Corrupt(reason) => self.corrupt(reason),
+            PbeError::TooCostly(what) => Error::KdfTooCostly {
+                path: self.path.to_path_buf(),
+                what,
+            },
         }
+    }
+
+    /// Decrypts `ciphertext` encrypted under `algorithm` with this file's password, charging the
+    /// key derivation to the file's budget; `check` names the step in a wrong-password error.
+    pub(crate) fn decrypt(
+        &mut self,
+        algorithm: &spki::AlgorithmIdentifierOwned,
+        ciphertext: &[u8],
+        check: &'static str,
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>, Error> {
+        let password = self.get()?.clone();
+        pbe::decrypt(algorithm, ciphertext, &password, &mut self.budget)
+            .map_err(|e| self.pbe_error(e, check))
     }
 
     /// Decryption "succeeded" (the padding happened to look right) but the plaintext is not a
@@ -202,12 +221,17 @@ pub(crate) fn read(
         path,
         source,
         password: None,
+        budget: pbe::Budget::default(),
     };
     let mut out = Contents::new();
     let result = if pem::looks_like_pem(bytes) {
-        read_pem(bytes, &mut lazy, &mut out)
+        declared_work_pem(bytes)
+            .map_err(|e| lazy.pbe_error(e, ""))
+            .and_then(|()| read_pem(bytes, &mut lazy, &mut out))
     } else if let Some(pfx) = pfx::parse(bytes) {
-        pfx::load(&pfx, &mut lazy, &mut out)
+        pfx::declared_work(&pfx)
+            .map_err(|e| lazy.pbe_error(e, ""))
+            .and_then(|()| pfx::load(&pfx, &mut lazy, &mut out))
     } else {
         read_der(bytes, &mut lazy, &mut out)
     };
@@ -295,16 +319,36 @@ fn read_pem(bytes: &[u8], lazy: &mut Lazy<'_>, out: &mut Contents) -> Result<(),
 fn encrypted_pkcs8(der: &[u8], lazy: &mut Lazy<'_>, out: &mut Contents) -> Result<(), Error> {
     let info = pkcs12::pbe_params::EncryptedPrivateKeyInfo::from_der(der)
         .map_err(|e| lazy.corrupt(format!("encrypted PKCS#8 key: {e}")))?;
-    let password = lazy.get()?.clone();
     const CHECK: &str = "the PKCS#8 decryption failed";
-    let plain = pbe::decrypt(
+    // Refuse a hostile cost before a password is asked for.
+    let mut trial = lazy.budget.clone();
+    pbe::charge_declared(&mut trial, pbe::work(&info.encryption_algorithm))
+        .map_err(|e| lazy.pbe_error(e, CHECK))?;
+    let plain = lazy.decrypt(
         &info.encryption_algorithm,
         info.encrypted_data.as_bytes(),
-        &password,
-    )
-    .map_err(|e| lazy.pbe_error(e, CHECK))?;
+        CHECK,
+    )?;
     out.add_pkcs8(&plain, lazy)
         .map_err(|e| lazy.garbled_after_decrypt(e, CHECK))
+}
+
+/// Charges every key derivation a PEM file's encrypted PKCS#8 blocks declare to a scratch budget,
+/// so that a file whose derivations together pass the limit is refused before any of them runs
+/// (and before a password is asked). Only [`PbeError::TooCostly`] is returned: other faults are
+/// reported by the real pass.
+fn declared_work_pem(bytes: &[u8]) -> Result<(), PbeError> {
+    let mut budget = pbe::Budget::default();
+    for block in pem::blocks(bytes).into_iter().flatten() {
+        if block.label != "ENCRYPTED PRIVATE KEY" {
+            continue;
+        }
+        let Ok(info) = pkcs12::pbe_params::EncryptedPrivateKeyInfo::from_der(&block.der) else {
+            continue;
+        };
+        pbe::charge_declared(&mut budget, pbe::work(&info.encryption_algorithm))?;
+    }
+    Ok(())
 }
 
 fn read_der(bytes: &[u8], lazy: &mut Lazy<'_>, out: &mut Contents) -> Result<(), Error> {

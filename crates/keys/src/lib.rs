@@ -18,6 +18,10 @@
 //! - [`CertSummary`]: serial, subject, issuer, validity and fingerprints of an X.509 certificate.
 //! - [`Error`]: one-line, actionable errors that never hold secrets.
 //!
+//! Password-based key derivation is bounded per key file (scrypt memory, iteration counts, and
+//! the work of all the file's derivations together, see `docs/limits.md`): a file that asks for
+//! more is refused with [`Error::KdfTooCostly`] before the work is done.
+//!
 //! EC, DSA and EdDSA keys are refused with [`Error::Unsupported`]: a server key can only decrypt
 //! TLS sessions that used RSA key exchange; everything else needs a key log.
 //!

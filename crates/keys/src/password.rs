@@ -2,7 +2,9 @@
 //!
 //! The order follows the command-line contract (`shared/CLI.md`): `--password-file FILE` (its first
 //! line), else the `PEEL_KEY_PASSWORD` environment variable, else an interactive prompt when standard
-//! input is a terminal. A password is never taken from the command line, never printed, and is
+//! input is a terminal. What editors add around a password is not part of it: a leading byte order
+//! mark (UTF-8, as Windows Notepad writes, or UTF-16 with its BOM) and a trailing line ending (LF or
+//! CR LF) are removed from the file's line and from the variable. A password is never taken from the command line, never printed, and is
 //! zeroized when dropped. A source is asked only when a key file turns out to be encrypted.
 
 use std::fmt;
@@ -91,7 +93,7 @@ impl FileOrEnvOrPrompt {
     /// standard input is one.
     pub fn from_environment(password_file: Option<PathBuf>) -> Self {
         let env = std::env::var_os(PASSWORD_ENV).map(|value| match value.into_string() {
-            Ok(text) => Ok(Password::new(text)),
+            Ok(text) => Ok(env_password(text)),
             Err(raw) => {
                 raw.into_encoded_bytes().zeroize();
                 Err(Error::BadPassword {
@@ -122,7 +124,7 @@ impl FileOrEnvOrPrompt {
     ) -> Self {
         FileOrEnvOrPrompt {
             file: password_file,
-            env: env.map(|text| Ok(Password::new(text))),
+            env: env.map(|text| Ok(env_password(text))),
             prompt,
             cached: None,
         }
@@ -187,7 +189,25 @@ impl PasswordSource for FileOrEnvOrPrompt {
     }
 }
 
-/// Reads the first line of a password file, without its line ending (LF or CR LF).
+/// The UTF-8 encoding of U+FEFF, the byte order mark.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The password of `PEEL_KEY_PASSWORD`'s value: without a leading byte order mark and one
+/// trailing line ending (LF or CR LF), which a value set from a file can carry.
+fn env_password(text: String) -> Password {
+    let text = Zeroizing::new(text);
+    let mut value: &str = &text;
+    value = value.strip_prefix('\u{feff}').unwrap_or(value);
+    value = value
+        .strip_suffix("\r\n")
+        .or_else(|| value.strip_suffix('\n'))
+        .unwrap_or(value);
+    Password::new(value.to_string())
+}
+
+/// Reads the first line of a password file, without its line ending (LF or CR LF) and without a
+/// leading byte order mark: UTF-8 (`EF BB BF`, what Windows Notepad writes), or UTF-16 LE/BE (`FF
+/// FE` / `FE FF`, Notepad's "Unicode"), which is decoded.
 pub fn read_password_file(path: &Path) -> Result<Password, Error> {
     let io_error = |source| Error::Io {
         path: path.to_path_buf(),
@@ -198,21 +218,50 @@ pub fn read_password_file(path: &Path) -> Result<Password, Error> {
     file.take(MAX_PASSWORD_FILE)
         .read_to_end(&mut bytes)
         .map_err(io_error)?;
-    let line_end = bytes
-        .iter()
-        .position(|&b| b == b'\n')
-        .unwrap_or(bytes.len());
-    let mut line = bytes.get(..line_end).unwrap_or_default();
-    while let Some(rest) = line.strip_suffix(b"\r") {
-        line = rest;
+    let not_text = |reason| Error::BadPassword {
+        origin: path.display().to_string(),
+        reason,
+    };
+    let text: Zeroizing<String> = match bytes.get(..2) {
+        Some([0xFF, 0xFE]) => decode_utf16(bytes.get(2..).unwrap_or_default(), u16::from_le_bytes)
+            .ok_or_else(|| {
+                not_text("it starts with a UTF-16 byte order mark but is not valid UTF-16")
+            })?,
+        Some([0xFE, 0xFF]) => decode_utf16(bytes.get(2..).unwrap_or_default(), u16::from_be_bytes)
+            .ok_or_else(|| {
+                not_text("it starts with a UTF-16 byte order mark but is not valid UTF-16")
+            })?,
+        _ => {
+            let utf8 = bytes.strip_prefix(UTF8_BOM).unwrap_or(&bytes);
+            let line_end = utf8.iter().position(|&b| b == b'\n').unwrap_or(utf8.len());
+            let line = utf8.get(..line_end).unwrap_or_default();
+            match std::str::from_utf8(line) {
+                Ok(text) => Zeroizing::new(text.to_string()),
+                Err(_) => return Err(not_text("its first line is not valid UTF-8")),
+            }
+        }
+    };
+    let first = text.split('\n').next().unwrap_or_default();
+    Ok(Password::new(first.trim_end_matches('\r').to_string()))
+}
+
+/// Decodes UTF-16 code units (`unit` reads one from two bytes) into a zeroizing string.
+fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Option<Zeroizing<String>> {
+    if !bytes.len().is_multiple_of(2) {
+        return None;
     }
-    match std::str::from_utf8(line) {
-        Ok(text) => Ok(Password::new(text.to_string())),
-        Err(_) => Err(Error::BadPassword {
-            origin: path.display().to_string(),
-            reason: "its first line is not valid UTF-8",
-        }),
+    let units = Zeroizing::new(
+        bytes
+            .chunks_exact(2)
+            .map(|pair| Some(unit([pair.first().copied()?, pair.get(1).copied()?])))
+            .collect::<Option<Vec<u16>>>()?,
+    );
+    // Room for the longest encoding, so the string never moves (and leaves a copy behind).
+    let mut out = Zeroizing::new(String::with_capacity(units.len().saturating_mul(3)));
+    for c in char::decode_utf16(units.iter().copied()) {
+        out.push(c.ok()?);
     }
+    Some(out)
 }
 
 #[cfg(test)]

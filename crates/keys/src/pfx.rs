@@ -15,7 +15,7 @@ use pkcs12::safe_bag::SafeBag;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::key_file::{Contents, Lazy};
-use crate::pbe;
+use crate::pbe::{self, PbeError};
 use crate::Error;
 
 const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
@@ -117,11 +117,12 @@ pub(crate) fn load(pfx: &PfxRef<'_>, lazy: &mut Lazy<'_>, out: &mut Contents) ->
         )
     })?;
     if let Some(mac_data) = &pfx.mac_data {
-        let rounds = i32::try_from(pbe::MAX_ITERATIONS)
-            .ok()
-            .filter(|&max| mac_data.iterations >= 1 && mac_data.iterations <= max)
-            .map(|_| mac_data.iterations)
-            .ok_or_else(|| lazy.corrupt("PKCS#12 MAC iteration count out of range".into()))?;
+        const CHECK: &str = "the PKCS#12 integrity check failed";
+        let work = mac_work(mac_data).map_err(|e| lazy.pbe_error(e, CHECK))?;
+        lazy.budget
+            .charge_work(&work)
+            .map_err(|e| lazy.pbe_error(e, CHECK))?;
+        let rounds = mac_data.iterations;
         let salt = mac_data.mac_salt.as_bytes();
         let expected = mac_data.mac.digest.as_bytes();
         let password = lazy.get()?.clone();
@@ -178,9 +179,11 @@ pub(crate) fn load(pfx: &PfxRef<'_>, lazy: &mut Lazy<'_>, out: &mut Contents) ->
             let Some(ciphertext) = &eci.encrypted_content else {
                 continue;
             };
-            let password = lazy.get()?.clone();
-            let plain = pbe::decrypt(&eci.content_enc_alg, ciphertext.as_bytes(), &password)
-                .map_err(|e| lazy.pbe_error(e, "the PKCS#12 certificate bag decryption failed"))?;
+            let plain = lazy.decrypt(
+                &eci.content_enc_alg,
+                ciphertext.as_bytes(),
+                "the PKCS#12 certificate bag decryption failed",
+            )?;
             safe_contents(&plain, lazy, out, 0)?;
         } else {
             return Err(lazy.unsupported(format!(
@@ -190,6 +193,95 @@ pub(crate) fn load(pfx: &PfxRef<'_>, lazy: &mut Lazy<'_>, out: &mut Contents) ->
         }
     }
     Ok(())
+}
+
+/// The MAC key derivation's work (RFC 7292 appendix B.2 with the MAC's digest, one block).
+fn mac_work(mac_data: &MacData) -> Result<pbe::Work, PbeError> {
+    let rounds = pbe::check_iterations(mac_data.iterations)?;
+    let (name, len, weight) = match mac_data.mac.algorithm.oid {
+        SHA1 => ("SHA-1", 20, 1),
+        SHA256 => ("SHA-256", 32, 1),
+        SHA384 => ("SHA-384", 48, pbe::WEIGHT_SHA512),
+        SHA512 => ("SHA-512", 64, pbe::WEIGHT_SHA512),
+        other => {
+            return Err(PbeError::Unsupported(format!(
+                "the PKCS#12 MAC algorithm {other} is not supported; re-export with a SHA-256 MAC"
+            )))
+        }
+    };
+    Ok(pbe::Work {
+        units: pbe::pkcs12_kdf_work(rounds, len, len, weight),
+        what: format!("the PKCS#12 MAC key derivation ({name}) with {rounds} iterations"),
+    })
+}
+
+/// Charges every key derivation the PFX shows before decrypting anything (its MAC, its
+/// EncryptedData parts and the shrouded key bags of its plain parts) to a scratch budget, so a
+/// file whose many bags together pass the limit is refused before any derivation runs and
+/// before a password is asked. Bags inside encrypted parts are charged when they are decrypted.
+/// Only [`PbeError::TooCostly`] is returned; other faults are reported by [`load`].
+pub(crate) fn declared_work(pfx: &PfxRef<'_>) -> Result<(), PbeError> {
+    let mut budget = pbe::Budget::default();
+    if let Some(mac_data) = &pfx.mac_data {
+        pbe::charge_declared(&mut budget, mac_work(mac_data))?;
+    }
+    let Ok(Some(auth_safe)) = pfx.auth_safe.data() else {
+        return Ok(());
+    };
+    let Ok(list) = AnyRef::from_der(auth_safe) else {
+        return Ok(());
+    };
+    let Ok(mut reader) = SliceReader::new(list.value()) else {
+        return Ok(());
+    };
+    while !reader.is_finished() {
+        let Ok(element) = reader.decode::<AnyRef<'_>>() else {
+            break;
+        };
+        let Ok(info) = ContentInfoRef::decode(element) else {
+            break;
+        };
+        if info.content_type == ID_DATA {
+            if let Ok(Some(bags)) = info.data() {
+                declared_in_bags(bags, &mut budget, 0)?;
+            }
+        } else if info.content_type == ID_ENCRYPTED_DATA {
+            if let Some(Ok(encrypted)) = info.content.map(|c| c.decode_as::<EncryptedData>()) {
+                let algorithm = &encrypted.enc_content_info.content_enc_alg;
+                pbe::charge_declared(&mut budget, pbe::work(algorithm))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn declared_in_bags(der: &[u8], budget: &mut pbe::Budget, depth: usize) -> Result<(), PbeError> {
+    if depth > MAX_NESTING {
+        return Ok(());
+    }
+    let Ok(mut bags) = Vec::<SafeBag>::from_der(der) else {
+        return Ok(());
+    };
+    let result = bags.iter().try_for_each(|bag| {
+        let Ok(tagged) = AnyRef::from_der(&bag.bag_value) else {
+            return Ok(());
+        };
+        match bag.bag_id {
+            SHROUDED_KEY_BAG => {
+                match pkcs12::pbe_params::EncryptedPrivateKeyInfo::from_der(tagged.value()) {
+                    Ok(info) => pbe::charge_declared(budget, pbe::work(&info.encryption_algorithm)),
+                    Err(_) => Ok(()),
+                }
+            }
+            SAFE_CONTENTS_BAG => declared_in_bags(tagged.value(), budget, depth + 1),
+            _ => Ok(()),
+        }
+    });
+    // Bag values can hold plaintext keys (keyBag): overwrite them before they are freed.
+    for bag in &mut bags {
+        bag.bag_value.zeroize();
+    }
+    result
 }
 
 fn auth_safe_corrupt(lazy: &Lazy<'_>, e: der::Error) -> Error {
@@ -233,13 +325,11 @@ fn one_bag(
         SHROUDED_KEY_BAG => {
             let info = pkcs12::pbe_params::EncryptedPrivateKeyInfo::from_der(value)
                 .map_err(|e| lazy.corrupt(format!("PKCS#12 shrouded key bag: {e}")))?;
-            let password = lazy.get()?.clone();
-            let plain = pbe::decrypt(
+            let plain = lazy.decrypt(
                 &info.encryption_algorithm,
                 info.encrypted_data.as_bytes(),
-                &password,
-            )
-            .map_err(|e| lazy.pbe_error(e, "the PKCS#12 key bag decryption failed"))?;
+                "the PKCS#12 key bag decryption failed",
+            )?;
             out.add_pkcs8(&plain, lazy)
                 .map_err(|e| lazy.garbled_after_decrypt(e, "the PKCS#12 key bag decryption failed"))
         }
