@@ -1,9 +1,11 @@
 //! Loading the real key fixtures of the shared corpus, the error for each way it can go wrong, and
 //! a scan proving that no printed form of any type holds the password or key bytes.
 //!
-//! The corpus is read from `$CARGO_MANIFEST_DIR/../../../shared/corpus`; every test prints a note
-//! and passes when it is absent. Extra forms (DER, legacy encrypted PEM, PKCS#8 with PKCS#12 PBE)
-//! are made with `openssl` at test time when it is installed.
+//! The fixtures are those of the in-repo corpus (`tests/corpus`, through `peel_testkit`). Extra
+//! forms (DER, legacy encrypted PEM, PKCS#8 with PKCS#12 PBE) are made with `openssl` at test time
+//! by the tests that declare `Openssl`; the real ClientKeyExchange messages are recorded from
+//! tshark in `tests/golden/keys/client-key-exchanges.tsv` (checked live by the `Tshark` test).
+//! This file runs under `peel_testkit::main!` (see its end): a missing tool is a visible skip.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,21 +23,13 @@ const SPKI: &str = "84a36dfb46b742b5f4d10873ba651788f0677b68569f7485e87725279a90
 const CERT_SHA256: &str = "75d28b152b15b91b4bd09c7cb02dac02f33c26d7ca51ca5b1c4a2f32b7600734";
 const PW: &str = "peel-test";
 
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    if dir.join("generated/server.key.pem").exists() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "note: shared corpus not found at {}; skipping",
-            dir.display()
-        );
-        None
-    }
+fn corpus() -> PathBuf {
+    peel_testkit::corpus()
 }
 
-fn gen(name: &str) -> Option<PathBuf> {
-    corpus().map(|c| c.join("generated").join(name))
+/// A file of the generated cases' fixtures (`tests/corpus/generated/NAME`); panics when missing.
+fn gen(name: &str) -> PathBuf {
+    peel_testkit::corpus_file(&format!("generated/{name}"))
 }
 
 fn pw(p: &str) -> Password {
@@ -67,14 +61,6 @@ fn load_one(path: &Path, password: Option<&str>) -> Result<(KeyRing, usize), Err
     Ok((ring, src.asked))
 }
 
-fn have_openssl() -> bool {
-    Command::new("openssl")
-        .arg("version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-}
-
 /// A fresh directory per call: tests run in parallel and must not share files.
 fn scratch() -> PathBuf {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -85,42 +71,30 @@ fn scratch() -> PathBuf {
     dir
 }
 
-/// Runs openssl with `args`; returns false (and prints why) if it failed.
-fn openssl(args: &[&str]) -> bool {
+/// Runs openssl with `args`; panics (with its error output) when it fails.
+fn openssl(args: &[&str]) {
     match Command::new("openssl").args(args).output() {
-        Ok(o) if o.status.success() => true,
-        Ok(o) => {
-            eprintln!(
-                "openssl {args:?} failed: {}",
-                String::from_utf8_lossy(&o.stderr)
-            );
-            false
-        }
-        Err(e) => {
-            eprintln!("openssl not runnable: {e}");
-            false
-        }
+        Ok(o) if o.status.success() => {}
+        Ok(o) => panic!(
+            "openssl {args:?} failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(e) => panic!("openssl not runnable: {e}"),
     }
 }
 
-/// Extra forms of the server key made with openssl: (file, password).
+/// Extra forms of the server key made with openssl (tests that call this need `Openssl`):
+/// (file, password).
 fn openssl_forms() -> Vec<(PathBuf, Option<&'static str>)> {
-    let Some(key) = gen("server.key.pem") else {
-        return vec![];
-    };
-    if !have_openssl() {
-        eprintln!("note: openssl not installed; DER and legacy forms not tested");
-        return vec![];
-    }
+    let key = gen("server.key.pem");
     let dir = scratch();
     let k = key.to_string_lossy().to_string();
     let p = |n: &str| dir.join(n).to_string_lossy().to_string();
     let mut out = vec![];
     let mut make = |name: &str, args: Vec<String>, password: Option<&'static str>| {
         let a: Vec<&str> = args.iter().map(String::as_str).collect();
-        if openssl(&a) {
-            out.push((dir.join(name), password));
-        }
+        openssl(&a);
+        out.push((dir.join(name), password));
     };
     make(
         "k8.der",
@@ -213,14 +187,8 @@ fn openssl_forms() -> Vec<(PathBuf, Option<&'static str>)> {
         ],
         Some(PW),
     );
-    let pfx = gen("server.pfx")
-        .unwrap_or_default()
-        .to_string_lossy()
-        .to_string();
-    let crt = gen("server.crt.pem")
-        .unwrap_or_default()
-        .to_string_lossy()
-        .to_string();
+    let pfx = gen("server.pfx").to_string_lossy().to_string();
+    let crt = gen("server.crt.pem").to_string_lossy().to_string();
     // `openssl pkcs12 -nodes` output: "Bag Attributes" text around the key and certificates.
     make(
         "nodes.pem",
@@ -261,31 +229,40 @@ fn openssl_forms() -> Vec<(PathBuf, Option<&'static str>)> {
     out
 }
 
+/// The encrypted key files of the corpus.
 fn encrypted_forms() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = ["server.key.enc.pem", "server.pfx", "server-legacy.pfx"]
+    ["server.key.enc.pem", "server.pfx", "server-legacy.pfx"]
         .iter()
-        .filter_map(|n| gen(n))
-        .collect();
-    v.extend(
-        openssl_forms()
-            .into_iter()
-            .filter(|(_, p)| p.is_some())
-            .map(|(f, _)| f),
-    );
-    v
+        .map(|n| gen(n))
+        .collect()
 }
 
-#[test]
+/// The encrypted forms made with openssl (needs `Openssl`).
+fn encrypted_openssl_forms() -> Vec<PathBuf> {
+    openssl_forms()
+        .into_iter()
+        .filter(|(_, p)| p.is_some())
+        .map(|(f, _)| f)
+        .collect()
+}
+
 fn every_form_loads_the_same_key() {
-    let Some(_) = corpus() else { return };
-    let mut forms: Vec<(PathBuf, Option<&str>)> = vec![
-        (gen("server.key.pem").unwrap_or_default(), None),
-        (gen("server.rsa.pem").unwrap_or_default(), None),
-        (gen("server.key.enc.pem").unwrap_or_default(), Some(PW)),
-        (gen("server.pfx").unwrap_or_default(), Some(PW)),
-        (gen("server-legacy.pfx").unwrap_or_default(), Some(PW)),
-    ];
-    forms.extend(openssl_forms());
+    forms_load_the_same_key(vec![
+        (gen("server.key.pem"), None),
+        (gen("server.rsa.pem"), None),
+        (gen("server.key.enc.pem"), Some(PW)),
+        (gen("server.pfx"), Some(PW)),
+        (gen("server-legacy.pfx"), Some(PW)),
+    ]);
+}
+
+fn every_openssl_form_loads_the_same_key() {
+    let forms = openssl_forms();
+    assert_eq!(forms.len(), 8, "openssl made every form");
+    forms_load_the_same_key(forms);
+}
+
+fn forms_load_the_same_key(forms: Vec<(PathBuf, Option<&str>)>) {
     for (file, password) in forms {
         let (ring, asked) =
             load_one(&file, password).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
@@ -312,9 +289,8 @@ fn every_form_loads_the_same_key() {
     }
 }
 
-#[test]
 fn server_cert_matches_key_by_public_key() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let (ring, _) = load_one(&c.join("generated/server.key.pem"), None).expect("load");
     let cert = der_of_pem(&c.join("generated/server.crt.pem"));
     let key = ring.for_certificate(&cert).expect("matches");
@@ -367,22 +343,26 @@ fn base64_decode(s: &str) -> Vec<u8> {
     out
 }
 
-#[test]
-fn certificate_summary_equals_openssl() {
-    let Some(c) = corpus() else { return };
-    let path = c.join("generated/server.crt.pem");
-    let s = CertSummary::from_der(&der_of_pem(&path)).expect("summary");
-    // Values printed on 2026-11-25 by
-    // `openssl x509 -in server.crt.pem -noout -serial -subject -issuer -nameopt RFC2253 -dates`
-    // (OpenSSL 3.0): serial=02, subject=CN=sip.peel.test,O=Peel Test,
-    // issuer=CN=Peel Test Root CA,O=Peel Test, notBefore=Nov 25 06:42:31 2026 GMT,
-    // notAfter=Nov 20 06:42:31 2046 GMT. Used when openssl is not installed; compared live otherwise.
-    let mut expected = (
-        "02".to_string(),
-        "CN=sip.peel.test,O=Peel Test".to_string(),
-        "CN=Peel Test Root CA,O=Peel Test".to_string(),
-    );
-    if have_openssl() {
+/// Values printed on 2026-11-25 by
+/// `openssl x509 -in server.crt.pem -noout -serial -subject -issuer -nameopt RFC2253 -dates`
+/// (OpenSSL 3.0): serial=02, subject=CN=sip.peel.test,O=Peel Test,
+/// issuer=CN=Peel Test Root CA,O=Peel Test, notBefore=Nov 25 06:42:31 2026 GMT,
+/// notAfter=Nov 20 06:42:31 2046 GMT. `certificate_summary_equals_live_openssl` checks them.
+const RECORDED_CERT: (&str, &str, &str) = (
+    "02",
+    "CN=sip.peel.test,O=Peel Test",
+    "CN=Peel Test Root CA,O=Peel Test",
+);
+
+fn certificate_summary_equals_recorded_openssl() {
+    let (serial, subject, issuer) = RECORDED_CERT;
+    check_certificate_summary((serial.into(), subject.into(), issuer.into()));
+}
+
+fn certificate_summary_equals_live_openssl() {
+    let path = gen("server.crt.pem");
+    let mut expected = (String::new(), String::new(), String::new());
+    {
         let out = Command::new("openssl")
             .args(["x509", "-in"])
             .arg(&path)
@@ -402,6 +382,21 @@ fn certificate_summary_equals_openssl() {
             }
         }
     }
+    let (serial, subject, issuer) = RECORDED_CERT;
+    assert_eq!(
+        (
+            expected.0.as_str(),
+            expected.1.as_str(),
+            expected.2.as_str()
+        ),
+        (serial, subject, issuer),
+        "openssl no longer prints the recorded values (update RECORDED_CERT)"
+    );
+    check_certificate_summary(expected);
+}
+
+fn check_certificate_summary(expected: (String, String, String)) {
+    let s = CertSummary::from_der(&der_of_pem(&gen("server.crt.pem"))).expect("summary");
     assert_eq!(s.serial, expected.0);
     assert_eq!(s.serial_hex, expected.0.to_lowercase());
     assert_eq!(s.subject, expected.1);
@@ -410,9 +405,8 @@ fn certificate_summary_equals_openssl() {
     assert_eq!(s.not_after, "2046-11-20T06:42:31Z");
 }
 
-#[test]
 fn other_corpus_keys_load() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     // dmgr key.p12: IBM WebSphere export, RC2-40 certificate bag + 3DES key bag, SHA-1 MAC.
     let (ring, asked) =
         load_one(&c.join("wireshark/dmgr-pkcs12/key.p12"), Some("WebAS")).expect("key.p12");
@@ -443,9 +437,8 @@ fn other_corpus_keys_load() {
     }
 }
 
-#[test]
 fn several_keys_in_one_ring() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let mut ring = KeyRing::new();
     let a = ring
         .load(&c.join("generated/server.key.pem"), &mut NoPassword)
@@ -461,10 +454,20 @@ fn several_keys_in_one_ring() {
     assert_eq!(ring.keys().len(), 2);
 }
 
-#[test]
 fn wrong_password_is_reported_for_each_encrypted_form() {
-    let Some(_) = corpus() else { return };
-    for file in encrypted_forms() {
+    wrong_password_is_reported(encrypted_forms());
+    let c = corpus();
+    let e = load_one(&c.join("wireshark/dmgr-pkcs12/key.p12"), Some("peel-test")).err();
+    assert!(matches!(e, Some(Error::WrongPassword { .. })), "{e:?}");
+}
+
+fn wrong_password_is_reported_for_each_openssl_form() {
+    wrong_password_is_reported(encrypted_openssl_forms());
+}
+
+fn wrong_password_is_reported(files: Vec<PathBuf>) {
+    assert!(!files.is_empty());
+    for file in files {
         match load_one(&file, Some("not-the-password")) {
             Err(e @ Error::WrongPassword { .. }) => {
                 let msg = e.to_string();
@@ -484,15 +487,19 @@ fn wrong_password_is_reported_for_each_encrypted_form() {
             other => panic!("{}: expected WrongPassword, got {other:?}", file.display()),
         }
     }
-    let Some(c) = corpus() else { return };
-    let e = load_one(&c.join("wireshark/dmgr-pkcs12/key.p12"), Some("peel-test")).err();
-    assert!(matches!(e, Some(Error::WrongPassword { .. })), "{e:?}");
 }
 
-#[test]
 fn no_password_when_non_interactive() {
-    let Some(_) = corpus() else { return };
-    for file in encrypted_forms() {
+    no_password_asked(encrypted_forms());
+}
+
+fn no_password_for_openssl_forms_when_non_interactive() {
+    no_password_asked(encrypted_openssl_forms());
+}
+
+fn no_password_asked(files: Vec<PathBuf>) {
+    assert!(!files.is_empty());
+    for file in files {
         let mut ring = KeyRing::new();
         // FileOrEnvOrPrompt with nothing configured and no terminal = the CLI in a pipeline.
         let mut src = FileOrEnvOrPrompt::new(None, None, None);
@@ -513,9 +520,8 @@ fn no_password_when_non_interactive() {
     }
 }
 
-#[test]
 fn certificate_given_as_key() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     for f in ["server.crt.pem", "ca.crt.pem", "server.chain.pem"] {
         let e = load_one(&c.join("generated").join(f), None).err();
         let Some(e @ Error::NotAKey { .. }) = e else {
@@ -528,34 +534,32 @@ fn certificate_given_as_key() {
             "{msg}"
         );
     }
-    if have_openssl() {
-        let der = scratch().join("server.crt.der");
-        let ok = openssl(&[
-            "x509",
-            "-in",
-            &c.join("generated/server.crt.pem").to_string_lossy(),
-            "-outform",
-            "DER",
-            "-out",
-            &der.to_string_lossy(),
-        ]);
-        if ok {
-            let e = load_one(&der, None).err();
-            assert!(
-                matches!(
-                    e,
-                    Some(Error::NotAKey {
-                        found: "a certificate",
-                        ..
-                    })
-                ),
-                "{e:?}"
-            );
-        }
-    }
 }
 
-#[test]
+fn der_certificate_given_as_key() {
+    let der = scratch().join("server.crt.der");
+    openssl(&[
+        "x509",
+        "-in",
+        &gen("server.crt.pem").to_string_lossy(),
+        "-outform",
+        "DER",
+        "-out",
+        &der.to_string_lossy(),
+    ]);
+    let e = load_one(&der, None).err();
+    assert!(
+        matches!(
+            e,
+            Some(Error::NotAKey {
+                found: "a certificate",
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+}
+
 fn unrecognised_files() {
     let mut ring = KeyRing::new();
     let p = Path::new("notes.txt");
@@ -576,16 +580,11 @@ fn unrecognised_files() {
     assert!(matches!(e, Some(Error::Io { .. })), "{e:?}");
 }
 
-#[test]
 fn ec_key_is_refused_with_a_reason() {
-    if !have_openssl() {
-        eprintln!("note: openssl not installed; EC key test skipped");
-        return;
-    }
     let dir = scratch();
     let sec1 = dir.join("ec.sec1.pem");
     let p8 = dir.join("ec.p8.pem");
-    if !openssl(&[
+    openssl(&[
         "ecparam",
         "-name",
         "prime256v1",
@@ -593,7 +592,8 @@ fn ec_key_is_refused_with_a_reason() {
         "-noout",
         "-out",
         &sec1.to_string_lossy(),
-    ]) || !openssl(&[
+    ]);
+    openssl(&[
         "pkcs8",
         "-topk8",
         "-nocrypt",
@@ -601,9 +601,7 @@ fn ec_key_is_refused_with_a_reason() {
         &sec1.to_string_lossy(),
         "-out",
         &p8.to_string_lossy(),
-    ]) {
-        return;
-    }
+    ]);
     for f in [sec1, p8] {
         let e = load_one(&f, None).err();
         let Some(e @ Error::Unsupported { .. }) = e else {
@@ -616,10 +614,9 @@ fn ec_key_is_refused_with_a_reason() {
 
 /// Every fixture cut at many offsets, and with bytes flipped, gives an error or a key, never a
 /// panic; and no error text contains the password.
-#[test]
 fn truncated_and_damaged_fixtures_never_panic() {
-    let Some(c) = corpus() else { return };
-    let mut files: Vec<PathBuf> = [
+    let c = corpus();
+    let files: Vec<PathBuf> = [
         "server.key.pem",
         "server.rsa.pem",
         "server.key.enc.pem",
@@ -628,10 +625,18 @@ fn truncated_and_damaged_fixtures_never_panic() {
         "server.crt.pem",
     ]
     .iter()
-    .map(|n| c.join("generated").join(n))
+    .map(|n| gen(n))
+    .chain([c.join("wireshark/dmgr-pkcs12/key.p12")])
     .collect();
-    files.push(c.join("wireshark/dmgr-pkcs12/key.p12"));
-    files.extend(openssl_forms().into_iter().map(|(f, _)| f));
+    damage_never_panics(files);
+    random_bytes_never_panic();
+}
+
+fn truncated_and_damaged_openssl_forms_never_panic() {
+    damage_never_panics(openssl_forms().into_iter().map(|(f, _)| f).collect());
+}
+
+fn damage_never_panics(files: Vec<PathBuf>) {
     for file in files {
         let bytes = std::fs::read(&file).expect("read fixture");
         let step = (bytes.len() / 150).max(1);
@@ -653,7 +658,10 @@ fn truncated_and_damaged_fixtures_never_panic() {
             }
         }
     }
-    // Random bytes, with and without a DER SEQUENCE or PEM start.
+}
+
+/// Random bytes, with and without a DER SEQUENCE or PEM start.
+fn random_bytes_never_panic() {
     use rand::{Rng, SeedableRng};
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     for i in 0..300 {
@@ -674,9 +682,17 @@ fn truncated_and_damaged_fixtures_never_panic() {
 
 /// Debug and Display of every public type and error never contain the password or any 16-byte
 /// window of the key's DER (as raw bytes, lowercase or uppercase hex).
-#[test]
 fn nothing_printable_leaks_key_or_password() {
-    let Some(c) = corpus() else { return };
+    leak_scan(encrypted_forms());
+}
+
+/// The same scan, with the errors of the encrypted forms made with openssl.
+fn nothing_printable_leaks_from_openssl_forms() {
+    leak_scan(encrypted_openssl_forms());
+}
+
+fn leak_scan(encrypted: Vec<PathBuf>) {
+    let c = corpus();
     let key = RsaPrivateKey::read_pkcs8_pem_file(c.join("generated/server.key.pem"))
         .expect("rsa reads fixture");
     let mut secrets: Vec<Vec<u8>> = vec![
@@ -726,7 +742,7 @@ fn nothing_printable_leaks_key_or_password() {
     printed.push(format!("{:?}", pw(PW)));
     // Errors of every kind.
     let mut errors: Vec<Error> = vec![];
-    for f in encrypted_forms() {
+    for f in encrypted {
         errors.extend(load_one(&f, Some("wrong")).err());
         errors.extend(load_one(&f, None).err());
     }
@@ -802,9 +818,8 @@ fn encrypt_premaster(key: &RsaPrivateKey) -> ([u8; 48], Vec<u8>) {
     (pms, ct)
 }
 
-#[test]
 fn decrypt_premaster_round_trip() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let key = RsaPrivateKey::read_pkcs8_pem_file(c.join("generated/server.key.pem"))
         .expect("rsa reads fixture");
     let cert = der_of_pem(&c.join("generated/server.crt.pem"));
@@ -885,9 +900,8 @@ fn decrypt_premaster_round_trip() {
     assert!(KeyRing::new().decrypt_premaster(None, &ct).is_err());
 }
 
-#[test]
 fn password_file_first_line_crlf_stripped() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let dir = scratch();
     for (name, content) in [
         ("crlf.txt", "peel-test\r\nsecond line\r\n"),
@@ -914,9 +928,8 @@ fn password_file_first_line_crlf_stripped() {
     assert!(matches!(missing, Some(Error::Io { .. })));
 }
 
-#[test]
 fn prompt_is_used_only_when_needed() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let asked = std::rc::Rc::new(std::cell::Cell::new(0));
     let a = asked.clone();
     let mut src = FileOrEnvOrPrompt::new(
@@ -939,9 +952,8 @@ fn prompt_is_used_only_when_needed() {
     assert_eq!(asked.get(), 1, "asked once, then reused");
 }
 
-#[test]
 fn wrong_prompted_password_is_forgotten() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let answers = std::rc::Rc::new(std::cell::RefCell::new(vec![PW, "typo"]));
     let a = answers.clone();
     let mut src = FileOrEnvOrPrompt::new(
@@ -964,9 +976,8 @@ fn wrong_prompted_password_is_forgotten() {
 
 /// `PEEL_KEY_PASSWORD` is read by `from_environment`: checked in a child process so this test
 /// process's environment is never changed.
-#[test]
 fn password_from_environment_in_child() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     if std::env::var_os("PEEL_KEYS_TEST_CHILD").is_some() {
         let mut src = FileOrEnvOrPrompt::from_environment(None);
         let mut ring = KeyRing::new();
@@ -1009,29 +1020,75 @@ fn unhex(s: &str) -> Vec<u8> {
         .collect()
 }
 
-/// The real ClientKeyExchange messages of the generated captures (found with tshark, the
-/// reference reader) decrypt with the server key to a pre-master secret that starts with the
-/// ClientHello's client_version, with the certificate of the same stream and without it.
-#[test]
-fn corpus_client_key_exchanges_decrypt() {
-    let Some(c) = corpus() else { return };
-    if Command::new("tshark").arg("--version").output().is_err() {
-        eprintln!("note: tshark not installed; real ClientKeyExchange test skipped");
-        return;
-    }
-    let mut ring = KeyRing::new();
-    ring.load(&c.join("generated/other.key.pem"), &mut NoPassword)
-        .expect("other");
-    let server = ring
-        .load(&c.join("generated/server.key.pem"), &mut NoPassword)
-        .expect("server")[0];
-    let mut decrypted = 0;
-    let cases = std::fs::read_dir(c.join("generated")).expect("list generated");
-    for case in cases.flatten() {
-        let capture = case.path().join("capture.pcap");
-        if !capture.exists() {
-            continue;
-        }
+// ---- the real ClientKeyExchange messages, recorded from tshark ----
+
+const CKE_GOLDEN: &str = "keys/client-key-exchanges.tsv";
+const CKE_HEADER: &str = "\
+# The RSA ClientKeyExchange messages of the generated captures, as tshark 4.0.17 shows them:
+#   tshark -r tests/corpus/generated/CASE/capture.pcap -Y tls.handshake -T fields -E separator=| \\
+#     -e tcp.stream -e tls.handshake.type -e tls.handshake.version -e tls.handshake.epms \\
+#     -e tls.handshake.certificate
+# One line per message: the stream's ClientHello version, the SHA-256 of the first certificate
+# the server sent in that stream, and the encrypted pre-master secret (hex).
+# Re-bless: PEEL_BLESS=1 cargo test -p peel-keys --test fixtures recorded_client_key_exchanges_equal_live_tshark
+# capture\ttcp.stream\tclient_version\tserver_cert_sha256\tepms
+";
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn sha256_hex(b: &[u8]) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(b))
+}
+
+/// One recorded message: (capture, stream, client_version, cert sha256, epms).
+type Cke = (String, String, Vec<u8>, String, Vec<u8>);
+
+fn recorded_ckes() -> Vec<Cke> {
+    let path = peel_testkit::golden_file(CKE_GOLDEN);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (re-bless from tshark, see its header)",
+            path.display()
+        )
+    });
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let [capture, stream, version, cert, epms] = f[..] else {
+                panic!("bad line in {CKE_GOLDEN}: {l}");
+            };
+            (
+                capture.to_string(),
+                stream.to_string(),
+                unhex(version),
+                cert.to_string(),
+                unhex(epms),
+            )
+        })
+        .collect()
+}
+
+/// tshark's view of the generated captures, in the recorded form.
+fn live_ckes() -> Vec<Cke> {
+    let generated = gen("");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&generated)
+        .expect("list generated")
+        .flatten()
+        .map(|e| e.path().join("capture.pcap"))
+        .filter(|p| p.exists())
+        .collect();
+    cases.sort();
+    let mut found = Vec::new();
+    for capture in cases {
+        let rel = capture
+            .strip_prefix(corpus())
+            .unwrap_or(&capture)
+            .display()
+            .to_string();
         let out = Command::new("tshark")
             .arg("-r")
             .arg(&capture)
@@ -1052,9 +1109,10 @@ fn corpus_client_key_exchanges_decrypt() {
             ])
             .output()
             .expect("tshark runs");
+        assert!(out.status.success(), "tshark failed on {rel}");
         let text = String::from_utf8_lossy(&out.stdout).to_string();
         let mut version: std::collections::HashMap<String, Vec<u8>> = Default::default();
-        let mut cert: std::collections::HashMap<String, Vec<u8>> = Default::default();
+        let mut cert: std::collections::HashMap<String, String> = Default::default();
         for line in text.lines() {
             let f: Vec<&str> = line.split('|').collect();
             let [stream, types, ver, epms, certs] = f[..] else {
@@ -1069,31 +1127,115 @@ fn corpus_client_key_exchanges_decrypt() {
             }
             if types.contains(&"11") {
                 if let Some(first) = certs.split(',').next().filter(|s| !s.is_empty()) {
-                    cert.insert(stream.to_string(), unhex(first));
+                    cert.insert(stream.to_string(), sha256_hex(&unhex(first)));
                 }
             }
             if !epms.is_empty() {
-                let ct = unhex(epms);
-                let want = version.get(stream).cloned().unwrap_or_default();
-                let server_cert = cert.get(stream).cloned().unwrap_or_default();
-                let with = ring
-                    .decrypt_premaster(Some(&server_cert), &ct)
-                    .expect("decrypts with certificate");
-                let without = ring
-                    .decrypt_premaster(None, &ct)
-                    .expect("decrypts without certificate");
-                for pm in [&with, &without] {
-                    assert_eq!(pm.key(), server);
-                    assert_eq!(pm.secret().len(), 48);
-                    assert_eq!(&pm.secret()[..2], &want[..], "{}", capture.display());
-                }
-                assert_eq!(with.secret(), without.secret());
-                decrypted += 1;
+                found.push((
+                    rel.clone(),
+                    stream.to_string(),
+                    version.get(stream).cloned().unwrap_or_default(),
+                    cert.get(stream).cloned().unwrap_or_default(),
+                    unhex(epms),
+                ));
             }
         }
     }
+    found
+}
+
+/// The real ClientKeyExchange messages of the generated captures (recorded from tshark, the
+/// reference reader) decrypt with the server key to a pre-master secret that starts with the
+/// ClientHello's client_version, with the certificate of the same stream and without it.
+fn corpus_client_key_exchanges_decrypt() {
+    let mut ring = KeyRing::new();
+    ring.load(&gen("other.key.pem"), &mut NoPassword)
+        .expect("other");
+    let server = ring
+        .load(&gen("server.key.pem"), &mut NoPassword)
+        .expect("server")[0];
+    // Every generated capture's server sends this certificate.
+    let server_cert = der_of_pem(&gen("server.crt.pem"));
+    let server_cert_sha = sha256_hex(&server_cert);
+    let recorded = recorded_ckes();
+    for (capture, stream, want, cert_sha, ct) in &recorded {
+        assert_eq!(
+            cert_sha, &server_cert_sha,
+            "{capture} stream {stream}: the server sent another certificate"
+        );
+        let with = ring
+            .decrypt_premaster(Some(&server_cert), ct)
+            .expect("decrypts with certificate");
+        let without = ring
+            .decrypt_premaster(None, ct)
+            .expect("decrypts without certificate");
+        for pm in [&with, &without] {
+            assert_eq!(pm.key(), server);
+            assert_eq!(pm.secret().len(), 48);
+            assert_eq!(&pm.secret()[..2], &want[..], "{capture} stream {stream}");
+        }
+        assert_eq!(with.secret(), without.secret());
+    }
     assert!(
-        decrypted >= 7,
-        "only {decrypted} ClientKeyExchange messages found"
+        recorded.len() >= 7,
+        "only {} ClientKeyExchange messages recorded",
+        recorded.len()
     );
+}
+
+/// tshark today finds the recorded ClientKeyExchange messages (with `PEEL_BLESS=1`, records them).
+fn recorded_client_key_exchanges_equal_live_tshark() {
+    let live = live_ckes();
+    if std::env::var_os("PEEL_BLESS").is_some_and(|v| v == "1") {
+        let mut text = CKE_HEADER.to_string();
+        for (capture, stream, version, cert, epms) in &live {
+            text.push_str(&format!(
+                "{capture}\t{stream}\t{}\t{cert}\t{}\n",
+                hex(version),
+                hex(epms)
+            ));
+        }
+        let path = peel_testkit::golden_file(CKE_GOLDEN);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).expect("create golden folder");
+        }
+        std::fs::write(&path, text).expect("write golden");
+        eprintln!("blessed {}", path.display());
+        return;
+    }
+    assert_eq!(
+        live,
+        recorded_ckes(),
+        "tshark no longer gives the recorded ClientKeyExchange messages: re-bless {CKE_GOLDEN} \
+         (see its header)"
+    );
+}
+
+peel_testkit::main! {
+    every_form_loads_the_same_key: [],
+    every_openssl_form_loads_the_same_key: [Openssl],
+    server_cert_matches_key_by_public_key: [],
+    certificate_summary_equals_recorded_openssl: [],
+    certificate_summary_equals_live_openssl: [Openssl],
+    other_corpus_keys_load: [],
+    several_keys_in_one_ring: [],
+    wrong_password_is_reported_for_each_encrypted_form: [],
+    wrong_password_is_reported_for_each_openssl_form: [Openssl],
+    no_password_when_non_interactive: [],
+    no_password_for_openssl_forms_when_non_interactive: [Openssl],
+    certificate_given_as_key: [],
+    der_certificate_given_as_key: [Openssl],
+    unrecognised_files: [],
+    ec_key_is_refused_with_a_reason: [Openssl],
+    truncated_and_damaged_fixtures_never_panic: [],
+    truncated_and_damaged_openssl_forms_never_panic: [Openssl],
+    nothing_printable_leaks_key_or_password: [],
+    nothing_printable_leaks_from_openssl_forms: [Openssl],
+    decrypt_premaster_round_trip: [],
+    password_file_first_line_crlf_stripped: [],
+    prompt_is_used_only_when_needed: [],
+    wrong_prompted_password_is_forgotten: [],
+    password_from_environment_in_child: [],
+    corpus_client_key_exchanges_decrypt: [],
+    recorded_client_key_exchanges_equal_live_tshark: [Tshark],
 }
