@@ -7,19 +7,14 @@ use std::path::PathBuf;
 
 use peel_dissect::http1::{looks_like_http, Connection, Message};
 
-fn generated() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/generated");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("note: {} not found; corpus test skipped", dir.display());
-        None
-    }
+/// The generated cases of the in-repo corpus (`tests/corpus/generated`).
+fn generated() -> PathBuf {
+    peel_testkit::corpus_file("generated")
 }
 
 #[test]
 fn http_cases_parse_like_the_transcript() {
-    let Some(g) = generated() else { return };
+    let g = generated();
     for case in ["c-", "f2-", "g1-", "g2-"] {
         let dir = std::fs::read_dir(&g)
             .unwrap()

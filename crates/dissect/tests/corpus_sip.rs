@@ -7,14 +7,9 @@ use std::path::PathBuf;
 
 use peel_dissect::sip::{looks_like_sip, Framer, Message};
 
-fn generated() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/generated");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("note: {} not found; corpus test skipped", dir.display());
-        None
-    }
+/// The generated cases of the in-repo corpus (`tests/corpus/generated`).
+fn generated() -> PathBuf {
+    peel_testkit::corpus_file("generated")
 }
 
 fn frame_in_chunks(bytes: &[u8], chunk: usize) -> (Vec<Message>, Framer) {
@@ -29,7 +24,7 @@ fn frame_in_chunks(bytes: &[u8], chunk: usize) -> (Vec<Message>, Framer) {
 
 #[test]
 fn sip_cases_frame_cleanly() {
-    let Some(g) = generated() else { return };
+    let g = generated();
     let mut total = 0;
     for case in ["a-", "b-", "d1-", "d2-", "e-", "f1-"] {
         let dir = std::fs::read_dir(&g)
@@ -91,7 +86,7 @@ fn sip_cases_frame_cleanly() {
 
 #[test]
 fn case_a_lync_particulars() {
-    let Some(g) = generated() else { return };
+    let g = generated();
     let dir = g.join("a-tls12-rsa-aes128cbc-sha-sip");
     let mut msgs = Vec::new();
     for d in ["c2s", "s2c"] {
