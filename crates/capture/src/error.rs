@@ -35,6 +35,14 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A Network Monitor capture read from a stream (standard input, gzip) could not be copied
+    /// to the temporary file its reading needs (its frame table is at its end).
+    Spill {
+        /// The temporary folder (`$TMPDIR`).
+        dir: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
     /// The file uses a version or feature this crate does not read or write.
     Unsupported {
         /// What it is.
@@ -64,6 +72,13 @@ impl fmt::Display for Error {
                 write!(f, "damaged capture file at byte {offset}: {reason}")
             }
             Error::Unsupported { what } => write!(f, "unsupported capture file: {what}"),
+            Error::Spill { dir, source } => write!(
+                f,
+                "cannot copy the Network Monitor stream to a temporary file in {} ({source}): \
+                 it needs random access; decompress it to a file first (gunzip -k) or set \
+                 TMPDIR to a folder with room",
+                dir.display()
+            ),
         }
     }
 }
@@ -71,7 +86,9 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Io(e) | Error::Open { source: e, .. } => Some(e),
+            Error::Io(e) | Error::Open { source: e, .. } | Error::Spill { source: e, .. } => {
+                Some(e)
+            }
             _ => None,
         }
     }

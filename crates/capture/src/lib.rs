@@ -13,8 +13,9 @@
 //!   (version 2.0, or 2.1 for mixed link types; needs a seekable, readable output).
 //!
 //! Network Monitor specifics (start times read as UTC, media types without a pcap link type
-//! passed as `LinkType(0x8000_0000 | media)`, non-seekable input held in memory, up to 4 GiB, a
-//! file cut before its frame table walked record by record) are described in [`netmon`].
+//! passed as `LinkType(0x8000_0000 | media)`, non-seekable input spilled to an anonymous
+//! temporary file, up to 4 GiB, a file cut before its frame table walked record by record) are
+//! described in [`netmon`].
 //!
 //! Reading is a buffered loop: one reused buffer, no allocation per frame; a pcapng file's
 //! interfaces are numbered across its sections ([`CaptureReader::interfaces`]), and

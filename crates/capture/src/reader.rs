@@ -153,8 +153,8 @@ impl CaptureReader {
     }
 
     /// Reads a capture from any reader (it need not seek). A Network Monitor capture read this way
-    /// is held in memory whole, because its frame table is at its end (at most 4 GiB, the
-    /// format's own limit).
+    /// is first copied to an anonymous temporary file, because its frame table is at its end (at
+    /// most 4 GiB, the format's own limit); pcap and pcapng stream.
     pub fn from_read(r: Box<dyn Read + Send>) -> Result<Self, Error> {
         Self::from_opened(source::open_stream(r)?)
     }

@@ -5,7 +5,7 @@
 //! (`cat a.gz b.gz`) read as one file.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
+use std::io::{self, BufRead, BufReader, Cursor, Read, Seek, SeekFrom, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -113,14 +113,23 @@ impl Stream {
     }
 
     /// Appends up to `n` bytes to `buf`; fewer only at the end of the input. Grows `buf` in
-    /// bounded steps, so a huge `n` on a short file does not allocate `n` bytes.
+    /// bounded steps, so a huge `n` on a short file does not allocate `n` bytes, and never past
+    /// `n` (callers cap `n` at the largest legal record, [`MAX_RECORD`]): the capacity doubles
+    /// while the data keeps coming, but is clamped to what was asked for, so a 256 MiB record
+    /// never becomes a 512 MiB allocation.
     pub(crate) fn fill(&mut self, buf: &mut Vec<u8>, n: usize) -> io::Result<usize> {
         const STEP: usize = 1 << 20;
         let start = buf.len();
+        let limit = start.saturating_add(n);
         let mut got = 0;
         while got < n {
             let want = (n - got).min(STEP);
             let at = start + got;
+            if buf.capacity() < at + want {
+                let doubled = buf.capacity().saturating_mul(2).min(limit);
+                let target = doubled.max(at + want);
+                buf.reserve_exact(target - buf.len());
+            }
             buf.resize(at + want, 0);
             let slot = buf.get_mut(at..).unwrap_or(&mut []);
             let mut k = 0;
@@ -157,15 +166,39 @@ impl Stream {
         Ok(got)
     }
 
-    /// Reads everything that is left, up to `cap` bytes; the flag says whether more was left.
-    pub(crate) fn read_rest(&mut self, cap: u64) -> io::Result<(Vec<u8>, bool)> {
-        let mut all = Vec::new();
-        let want = usize::try_from(cap).unwrap_or(usize::MAX);
-        self.fill(&mut all, want)?;
-        let mut probe = Vec::new();
-        let more = self.fill(&mut probe, 1)? > 0;
-        Ok((all, more))
+    /// Copies everything that is left to `out`, up to `cap` bytes, through one fixed 1 MiB
+    /// buffer; returns how many bytes were copied and whether more was left.
+    pub(crate) fn copy_to(
+        &mut self,
+        out: &mut impl Write,
+        cap: u64,
+    ) -> Result<(u64, bool), CopyError> {
+        const CHUNK: usize = 1 << 20;
+        let mut chunk = Vec::with_capacity(CHUNK);
+        let mut copied = 0u64;
+        while copied < cap {
+            chunk.clear();
+            let want = usize::try_from(cap - copied).unwrap_or(CHUNK).min(CHUNK);
+            let got = self.fill(&mut chunk, want).map_err(CopyError::Read)?;
+            out.write_all(&chunk).map_err(CopyError::Write)?;
+            copied += got as u64;
+            if got < want {
+                return Ok((copied, false));
+            }
+        }
+        chunk.clear();
+        let more = self.fill(&mut chunk, 1).map_err(CopyError::Read)? > 0;
+        Ok((copied, more))
     }
+}
+
+/// Which side of [`Stream::copy_to`] failed.
+#[derive(Debug)]
+pub(crate) enum CopyError {
+    /// Reading the stream.
+    Read(io::Error),
+    /// Writing the copy.
+    Write(io::Error),
 }
 
 /// An opened input, after gzip has been peeled off and the first bytes looked at.
@@ -365,8 +398,41 @@ mod tests {
             panic!("a reader is a stream")
         };
         assert_eq!((magic, magic_len), (*b"\x0a\x0d\x0d\x0a", 4));
-        let (all, more) = stream.read_rest(100).unwrap();
+        let mut all = Vec::new();
+        let (n, more) = stream.copy_to(&mut all, 100).unwrap();
         assert_eq!(all, b"\x0a\x0d\x0d\x0arest");
-        assert!(!more);
+        assert_eq!((n, more), (8, false));
+    }
+
+    #[test]
+    fn copy_to_stops_at_the_cap_and_says_more_was_left() {
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| i as u8).collect();
+        let mut s = Stream::new(Box::new(Cursor::new(data.clone())), false);
+        let mut out = Vec::new();
+        assert_eq!(s.copy_to(&mut out, 2_500_000).unwrap(), (2_500_000, true));
+        assert_eq!(out, data[..2_500_000]);
+        let mut s = Stream::new(Box::new(Cursor::new(data.clone())), false);
+        let mut out = Vec::new();
+        assert_eq!(s.copy_to(&mut out, 3_000_000).unwrap(), (3_000_000, false));
+    }
+
+    /// Issue 18 D4: the buffer grows to what was asked for, never to the next power of two
+    /// (a 256 MiB record must not become a 512 MiB allocation, nor 4 GiB an 8 GiB one).
+    #[test]
+    fn fill_never_allocates_past_what_was_asked() {
+        let n = (3 << 20) + 5;
+        let mut s = Stream::new(Box::new(Cursor::new(vec![7u8; 10 << 20])), false);
+        let mut buf = Vec::new();
+        assert_eq!(s.fill(&mut buf, n).unwrap(), n);
+        assert!(buf.capacity() <= n, "capacity {} for {n}", buf.capacity());
+        // With bytes already in the buffer (a record after its header).
+        let mut buf = vec![1u8; 16];
+        assert_eq!(s.fill(&mut buf, n).unwrap(), n);
+        assert!(buf.capacity() <= n + 16, "capacity {}", buf.capacity());
+        // A hostile length on a short input allocates about what the input has.
+        let mut s = Stream::new(Box::new(Cursor::new(vec![7u8; 100])), false);
+        let mut buf = Vec::new();
+        assert_eq!(s.fill(&mut buf, MAX_RECORD).unwrap(), 100);
+        assert!(buf.capacity() <= 1 << 20, "capacity {}", buf.capacity());
     }
 }

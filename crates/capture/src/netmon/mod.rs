@@ -9,7 +9,9 @@
 //! (from byte 72, or 128 when the header is zero-padded), with a warning.
 //!
 //! A seekable file is read in place (the table in chunks); a stream (standard input, gzip) is
-//! held in memory whole, which the format's 32-bit offsets limit to about 4 GiB.
+//! first copied to an anonymous temporary file in `$TMPDIR` (removed when the reader is dropped)
+//! and read the same way, so memory stays bounded; the format's 32-bit offsets limit it to about
+//! 4 GiB, and bytes past that are ignored with a warning.
 //!
 //! Times: 2.0 to 2.2 give each frame as a microsecond delta (signed) from the header's start
 //! time, a SYSTEMTIME without a zone. Like tshark run with `TZ=UTC`, this crate reads it as UTC.

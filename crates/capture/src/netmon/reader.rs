@@ -1,7 +1,7 @@
 //! Reads Network Monitor files by following their frame table.
 
 use std::fs::File;
-use std::io::{self, BufReader, Seek, SeekFrom};
+use std::io::{self, BufReader, Seek, SeekFrom, Write};
 
 use peel_cursor::Reader;
 
@@ -10,61 +10,46 @@ use super::{
 };
 use crate::error::Error;
 use crate::reader::{Ctx, Interface, Meta};
-use crate::source::{Stream, MAX_RECORD};
+use crate::source::{CopyError, Stream, MAX_RECORD};
 use crate::Timestamp;
 
 /// Frame-table entries read at a time.
 const TABLE_CHUNK: u32 = 16 * 1024;
-/// The most a non-seekable Network Monitor file may hold: 32-bit offsets, plus one last record.
-const MAX_IN_MEMORY: u64 = (1 << 32) + MAX_RECORD as u64;
+/// The most of a non-seekable Network Monitor file that is kept: 32-bit offsets, plus one last
+/// record. More is ignored with a warning.
+pub(crate) const MAX_SPILL: u64 = (1 << 32) + MAX_RECORD as u64;
 
-/// Random access to the file: a seekable file, or the whole stream held in memory.
-enum Store {
-    File {
-        f: BufReader<File>,
-        pos: u64,
-        len: u64,
-    },
-    Memory(Vec<u8>),
+/// Random access to the file: a seekable file, or the temporary file a stream was spilled to.
+struct Store {
+    f: BufReader<File>,
+    pos: u64,
+    len: u64,
 }
 
 impl Store {
     fn len(&self) -> u64 {
-        match self {
-            Store::File { len, .. } => *len,
-            Store::Memory(v) => v.len() as u64,
-        }
+        self.len
     }
 
     /// Appends the `n` bytes at `off` to `buf`; the caller has checked they lie in the file
     /// (a file that shrinks meanwhile gives a short read, which is returned).
     fn read_at(&mut self, off: u64, n: usize, buf: &mut Vec<u8>) -> io::Result<usize> {
-        match self {
-            Store::Memory(v) => {
-                let start = usize::try_from(off).unwrap_or(usize::MAX);
-                let end = start.saturating_add(n).min(v.len());
-                let part = v.get(start..end).unwrap_or(&[]);
-                buf.extend_from_slice(part);
-                Ok(part.len())
-            }
-            Store::File { f, pos, .. } => {
-                if *pos != off {
-                    match i64::try_from(off.wrapping_sub(*pos)) {
-                        Ok(d) if off >= *pos => f.seek_relative(d)?,
-                        _ => {
-                            f.seek(SeekFrom::Start(off))?;
-                        }
-                    }
-                    *pos = off;
+        let Store { f, pos, .. } = self;
+        if *pos != off {
+            match i64::try_from(off.wrapping_sub(*pos)) {
+                Ok(d) if off >= *pos => f.seek_relative(d)?,
+                _ => {
+                    f.seek(SeekFrom::Start(off))?;
                 }
-                let at = buf.len();
-                buf.resize(at + n, 0);
-                let got = crate::source::read_full(f, buf.get_mut(at..).unwrap_or(&mut []))?;
-                buf.truncate(at + got);
-                *pos += got as u64;
-                Ok(got)
             }
+            *pos = off;
         }
+        let at = buf.len();
+        buf.resize(at + n, 0);
+        let got = crate::source::read_full(f, buf.get_mut(at..).unwrap_or(&mut []))?;
+        buf.truncate(at + got);
+        *pos += got as u64;
+        Ok(got)
     }
 }
 
@@ -95,12 +80,14 @@ pub(crate) struct NetMonReader {
     chunk_start: u32,
     scratch: Vec<u8>,
     bytes: u64,
+    /// Whether reads count as progress (a file read in place; not a spilled stream).
+    count_reads: bool,
 }
 
 impl NetMonReader {
     /// Reads a seekable file of `len` bytes.
     pub(crate) fn from_file(f: File, len: u64, ctx: &mut Ctx) -> Result<Self, Error> {
-        let store = Store::File {
+        let store = Store {
             f: BufReader::with_capacity(256 << 10, f),
             pos: 0,
             len,
@@ -108,13 +95,34 @@ impl NetMonReader {
         Self::new(store, ctx)
     }
 
-    /// Reads a stream: it is held in memory whole (the frame table is at its end).
+    /// Reads a stream (standard input, gzip). The frame table is at the end, so the stream is
+    /// first copied to an anonymous temporary file (in `$TMPDIR`, removed when the reader is
+    /// dropped; on Linux it never has a name) and then read like a file: memory stays bounded
+    /// however large the decompressed capture is.
     pub(crate) fn from_stream(mut s: Stream, ctx: &mut Ctx) -> Result<Self, Error> {
-        let (all, more) = s.read_rest(MAX_IN_MEMORY)?;
+        let spill_error = |source| Error::Spill {
+            dir: std::env::temp_dir(),
+            source,
+        };
+        let mut file = tempfile::tempfile().map_err(spill_error)?;
+        let (len, more) = {
+            let mut out = std::io::BufWriter::with_capacity(256 << 10, &mut file);
+            let copied = s.copy_to(&mut out, MAX_SPILL).map_err(|e| match e {
+                CopyError::Read(e) => Error::Io(e),
+                CopyError::Write(e) => spill_error(e),
+            })?;
+            out.flush().map_err(spill_error)?;
+            copied
+        };
+        file.seek(SeekFrom::Start(0)).map_err(spill_error)?;
         let damage = s.take_damage();
-        let len = all.len() as u64;
         let taken = s.source_pos();
-        let mut r = Self::new(Store::Memory(all), ctx)?;
+        let store = Store {
+            f: BufReader::with_capacity(256 << 10, file),
+            pos: 0,
+            len,
+        };
+        let mut r = Self::new(store, ctx)?;
         if more {
             ctx.warn(
                 len,
@@ -125,7 +133,9 @@ impl NetMonReader {
         if let Some(why) = damage {
             ctx.warn(len, format!("{why}; frames after this point are lost"));
         }
+        // Everything was taken from the source up front: progress is complete.
         r.bytes = taken;
+        r.count_reads = false;
         Ok(r)
     }
 
@@ -232,6 +242,7 @@ impl NetMonReader {
             chunk_start: 0,
             scratch: Vec::new(),
             bytes: HEADER_LEN as u64,
+            count_reads: true,
         })
     }
 
@@ -251,7 +262,7 @@ impl NetMonReader {
         self.scratch.clear();
         let off = self.table_off + 4 * u64::from(i);
         let got = self.store.read_at(off, 4 * n as usize, &mut self.scratch)?;
-        if self.store_is_file() {
+        if self.count_reads {
             self.bytes += got as u64;
         }
         self.chunk.clear();
@@ -262,10 +273,6 @@ impl NetMonReader {
         );
         self.chunk_start = i;
         Ok(self.chunk.first().map(|&o| u64::from(o)))
-    }
-
-    fn store_is_file(&self) -> bool {
-        matches!(self.store, Store::File { .. })
     }
 
     /// The next frame in table order, or `None` at the end or at damage (with a warning).
@@ -367,7 +374,7 @@ impl NetMonReader {
         }
         let want = incl + trailer;
         let got = self.store.read_at(off + head as u64, want, &mut ctx.buf)?;
-        if self.store_is_file() {
+        if self.count_reads {
             self.bytes += (head + got) as u64;
         }
         if got < want {
