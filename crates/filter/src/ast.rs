@@ -5,14 +5,16 @@ use crate::lexer::{Op, Span};
 /// A filter expression.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
-    /// Both sides hold.
-    And(Box<Expr>, Box<Expr>),
-    /// Either side holds.
-    Or(Box<Expr>, Box<Expr>),
+    /// Every operand holds (`a && b && c`: one node, at least two operands, so that a long
+    /// chain is a flat list rather than a deep tree).
+    And(Vec<Expr>),
+    /// Some operand holds (`a || b || c`, flat like [`Expr::And`]).
+    Or(Vec<Expr>),
     /// The inner expression does not hold.
     Not(Box<Expr>),
-    /// A field alone (existence) or a field in a relation.
-    Test(Test),
+    /// A field alone (existence) or a field in a relation (boxed: it is large, and the parser's
+    /// stack frames per nesting level stay small when `Expr` is).
+    Test(Box<Test>),
 }
 
 /// `operand`, or `operand op operand`, or `operand [not] in {set}`.

@@ -7,7 +7,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use regex::bytes::{Regex, RegexBuilder};
 
-use crate::ast::{Atom, Expr, Operand, Relation, SetItem};
+use crate::ast::{Atom, Expr, Operand, Relation, SetItem, Test};
 use crate::lexer::{Op, Span};
 use crate::value::{order, Lit, Value};
 use crate::vocabulary::{def, lookup, suggest, FieldId, FieldType};
@@ -16,14 +16,28 @@ use crate::{Error, FieldValues};
 /// A compiled node.
 #[derive(Debug, Clone)]
 pub(crate) enum Node {
-    And(Box<Node>, Box<Node>),
-    Or(Box<Node>, Box<Node>),
+    /// Flat, like [`Expr::And`]: evaluation loops over a chain instead of recursing down it.
+    And(Vec<Node>),
+    Or(Vec<Node>),
     Not(Box<Node>),
     Exists(Side),
-    Compare { lhs: Side, op: Op, rhs: Rhs },
-    In { lhs: Side, set: Vec<Member> },
-    Contains { lhs: Side, needle: Vec<u8> },
-    Matches { lhs: Side, re: Regex },
+    Compare {
+        lhs: Side,
+        op: Op,
+        rhs: Rhs,
+    },
+    In {
+        lhs: Side,
+        set: Vec<Member>,
+    },
+    Contains {
+        lhs: Side,
+        needle: Vec<u8>,
+    },
+    Matches {
+        lhs: Side,
+        re: Regex,
+    },
 }
 
 /// A field, possibly sliced.
@@ -109,88 +123,99 @@ pub(crate) fn compile(
     fields: &mut Vec<(FieldId, Span)>,
 ) -> Result<Node, Error> {
     Ok(match e {
-        Expr::And(a, b) => Node::And(
-            Box::new(compile(text, a, fields)?),
-            Box::new(compile(text, b, fields)?),
-        ),
-        Expr::Or(a, b) => Node::Or(
-            Box::new(compile(text, a, fields)?),
-            Box::new(compile(text, b, fields)?),
-        ),
+        Expr::And(items) => Node::And(compile_all(text, items, fields)?),
+        Expr::Or(items) => Node::Or(compile_all(text, items, fields)?),
         Expr::Not(a) => Node::Not(Box::new(compile(text, a, fields)?)),
-        Expr::Test(t) => {
-            let (lhs, ty) = side(text, &t.lhs, fields)?;
-            match &t.rel {
-                None => Node::Exists(lhs),
-                Some(Relation::In { negated, set }) => {
-                    let mut members = Vec::with_capacity(set.len());
-                    for m in set {
-                        members.push(match m {
-                            SetItem::One(o) => Member::One(literal(text, o, ty)?),
-                            SetItem::Range(a, b) => {
-                                Member::Range(literal(text, a, ty)?, literal(text, b, ty)?)
-                            }
-                        });
+        Expr::Test(t) => test(text, t, fields)?,
+    })
+}
+
+fn compile_all(
+    text: &str,
+    items: &[Expr],
+    fields: &mut Vec<(FieldId, Span)>,
+) -> Result<Vec<Node>, Error> {
+    let mut nodes = Vec::with_capacity(items.len());
+    for e in items {
+        nodes.push(compile(text, e, fields)?);
+    }
+    Ok(nodes)
+}
+
+/// One test. Kept out of line so that the recursion over nesting in [`compile`] stays small per
+/// level (its stack frame does not carry this one's locals).
+#[inline(never)]
+fn test(text: &str, t: &Test, fields: &mut Vec<(FieldId, Span)>) -> Result<Node, Error> {
+    let (lhs, ty) = side(text, &t.lhs, fields)?;
+    Ok(match &t.rel {
+        None => Node::Exists(lhs),
+        Some(Relation::In { negated, set }) => {
+            let mut members = Vec::with_capacity(set.len());
+            for m in set {
+                members.push(match m {
+                    SetItem::One(o) => Member::One(literal(text, o, ty)?),
+                    SetItem::Range(a, b) => {
+                        Member::Range(literal(text, a, ty)?, literal(text, b, ty)?)
                     }
-                    let n = Node::In { lhs, set: members };
-                    if *negated {
-                        Node::Not(Box::new(n))
-                    } else {
-                        n
-                    }
-                }
-                Some(Relation::Compare { op, op_span, rhs }) => match op {
-                    Op::Contains => {
-                        need_bytes(text, &t.lhs, ty, op_span, "contains")?;
-                        match literal(text, rhs, FieldType::Bytes)? {
-                            Lit::Bytes(needle) => Node::Contains { lhs, needle },
-                            _ => {
-                                return Err(Error::new(
-                                    text,
-                                    rhs.span.clone(),
-                                    "contains takes a string or bytes",
-                                ))
-                            }
-                        }
-                    }
-                    Op::Matches => {
-                        need_bytes(text, &t.lhs, ty, op_span, "matches")?;
-                        let Atom::Str(pat) = &rhs.atom else {
-                            return Err(Error::new(
-                                text,
-                                rhs.span.clone(),
-                                "matches takes a quoted regular expression",
-                            ));
-                        };
-                        let pat = String::from_utf8_lossy(pat);
-                        let re = RegexBuilder::new(&pat)
-                            .case_insensitive(true)
-                            .size_limit(1 << 20)
-                            .build()
-                            .map_err(|e| {
-                                Error::new(
-                                    text,
-                                    rhs.span.clone(),
-                                    format!("invalid regular expression: {e}"),
-                                )
-                            })?;
-                        Node::Matches { lhs, re }
-                    }
-                    _ => {
-                        let rhs = match &rhs.atom {
-                            Atom::Word(w)
-                                if lookup(w).is_some() && rhs.slice.is_some()
-                                    || (lookup(w).is_some() && literal(text, rhs, ty).is_err()) =>
-                            {
-                                Rhs::Field(side(text, rhs, fields)?.0)
-                            }
-                            _ => Rhs::Lit(literal(text, rhs, ty)?),
-                        };
-                        Node::Compare { lhs, op: *op, rhs }
-                    }
-                },
+                });
+            }
+            let n = Node::In { lhs, set: members };
+            if *negated {
+                Node::Not(Box::new(n))
+            } else {
+                n
             }
         }
+        Some(Relation::Compare { op, op_span, rhs }) => match op {
+            Op::Contains => {
+                need_bytes(text, &t.lhs, ty, op_span, "contains")?;
+                match literal(text, rhs, FieldType::Bytes)? {
+                    Lit::Bytes(needle) => Node::Contains { lhs, needle },
+                    _ => {
+                        return Err(Error::new(
+                            text,
+                            rhs.span.clone(),
+                            "contains takes a string or bytes",
+                        ))
+                    }
+                }
+            }
+            Op::Matches => {
+                need_bytes(text, &t.lhs, ty, op_span, "matches")?;
+                let Atom::Str(pat) = &rhs.atom else {
+                    return Err(Error::new(
+                        text,
+                        rhs.span.clone(),
+                        "matches takes a quoted regular expression",
+                    ));
+                };
+                let pat = String::from_utf8_lossy(pat);
+                let re = RegexBuilder::new(&pat)
+                    .case_insensitive(true)
+                    .size_limit(1 << 20)
+                    .build()
+                    .map_err(|e| {
+                        Error::new(
+                            text,
+                            rhs.span.clone(),
+                            format!("invalid regular expression: {e}"),
+                        )
+                    })?;
+                Node::Matches { lhs, re }
+            }
+            _ => {
+                let rhs = match &rhs.atom {
+                    Atom::Word(w)
+                        if lookup(w).is_some() && rhs.slice.is_some()
+                            || (lookup(w).is_some() && literal(text, rhs, ty).is_err()) =>
+                    {
+                        Rhs::Field(side(text, rhs, fields)?.0)
+                    }
+                    _ => Rhs::Lit(literal(text, rhs, ty)?),
+                };
+                Node::Compare { lhs, op: *op, rhs }
+            }
+        },
     })
 }
 
@@ -447,11 +472,35 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 impl Node {
+    /// Recurses over nesting only (bounded by the parser's `MAX_DEPTH`); chains are loops.
     pub(crate) fn eval<S: FieldValues + ?Sized>(&self, src: &S) -> bool {
         match self {
-            Node::And(a, b) => a.eval(src) && b.eval(src),
-            Node::Or(a, b) => a.eval(src) || b.eval(src),
+            Node::And(items) => {
+                for n in items {
+                    if !n.eval(src) {
+                        return false;
+                    }
+                }
+                true
+            }
+            Node::Or(items) => {
+                for n in items {
+                    if n.eval(src) {
+                        return true;
+                    }
+                }
+                false
+            }
             Node::Not(a) => !a.eval(src),
+            leaf => leaf.eval_test(src),
+        }
+    }
+
+    /// A test (not `&&`, `||`, `!`), out of line for the same reason as [`test`].
+    #[inline(never)]
+    fn eval_test<S: FieldValues + ?Sized>(&self, src: &S) -> bool {
+        match self {
+            Node::And(_) | Node::Or(_) | Node::Not(_) => self.eval(src),
             Node::Exists(s) => any(src, s, &mut |_| true),
             Node::Compare { lhs, op, rhs } => match rhs {
                 Rhs::Lit(l) => match op {

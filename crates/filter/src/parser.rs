@@ -1,11 +1,23 @@
-//! Recursive-descent parser: tokens to [`Expr`]. Precedence, loosest first: `||`, `&&`, `!`.
+//! Parser: tokens to [`Expr`]. Precedence, loosest first: `||`, `&&`, `!`.
+//!
+//! Nothing here recurses on the input's shape: parentheses and `!` are kept on an explicit stack
+//! ([`Group`]), and chains of `&&` / `||` become one n-ary node each, so neither a long chain nor
+//! deep nesting can exhaust the call stack. Nesting is still bounded ([`MAX_DEPTH`]) because the
+//! later passes (type checking, evaluation, printing, drop) recurse over it, and the number of
+//! tests is bounded ([`MAX_TERMS`]).
 
 use crate::ast::{Atom, Expr, Operand, Relation, SetItem, Test};
 use crate::lexer::{lex, Span, Tok};
 use crate::Error;
 
-/// Most nested parentheses and `!` (keeps recursion bounded on hostile input).
-const MAX_DEPTH: usize = 200;
+/// Most nested parentheses and `!`. Chains of `&&` and `||` do not nest: they parse into one
+/// n-ary node.
+pub const MAX_DEPTH: usize = 200;
+
+/// Most tests (`field`, `field op value`, `field in {..}`) in one filter. Every later pass walks
+/// the tree in time proportional to the number of tests, and evaluation costs up to one field
+/// look-up per test per frame, so the count is bounded too.
+pub const MAX_TERMS: usize = 10_000;
 
 /// Parses a filter into its syntax tree.
 pub fn parse(text: &str) -> Result<Expr, Error> {
@@ -14,12 +26,12 @@ pub fn parse(text: &str) -> Result<Expr, Error> {
         text,
         toks,
         pos: 0,
-        depth: 0,
+        terms: 0,
     };
     if p.toks.is_empty() {
         return Err(Error::new(text, 0..text.len(), "empty filter"));
     }
-    let e = p.or()?;
+    let e = p.expr()?;
     if let Some((t, span)) = p.toks.get(p.pos) {
         let msg = match t {
             Tok::Word(_) | Tok::Str(_) => {
@@ -56,7 +68,63 @@ struct Parser<'t> {
     text: &'t str,
     toks: Vec<(Tok, Span)>,
     pos: usize,
-    depth: usize,
+    terms: usize,
+}
+
+/// An open group while parsing: the whole filter, or one `(`.
+struct Group {
+    /// Where its `(` is (`None` for the whole filter).
+    open: Option<Span>,
+    /// How many `!` stood before its `(`.
+    nots_before: usize,
+    /// Its finished `||` operands.
+    ors: Vec<Expr>,
+    /// The `&&` operands of its current `||` operand.
+    ands: Vec<Expr>,
+}
+
+impl Group {
+    fn new(open: Option<Span>, nots_before: usize) -> Group {
+        Group {
+            open,
+            nots_before,
+            ors: Vec::new(),
+            ands: Vec::new(),
+        }
+    }
+
+    /// Ends the current `&&` chain with `last`.
+    fn end_and(&mut self, last: Expr) {
+        self.ands.push(last);
+        let ands = std::mem::take(&mut self.ands);
+        self.ors.push(join(ands, Expr::And));
+    }
+
+    /// The group's expression, `last` being its final operand.
+    fn finish(mut self, last: Expr) -> Expr {
+        self.end_and(last);
+        join(self.ors, Expr::Or)
+    }
+}
+
+/// One operand alone, else the n-ary node over all of them.
+fn join(mut items: Vec<Expr>, node: fn(Vec<Expr>) -> Expr) -> Expr {
+    match (items.pop(), items.is_empty()) {
+        (Some(e), true) => e,
+        (Some(e), false) => {
+            items.push(e);
+            node(items)
+        }
+        // Never empty: every group ends with an operand.
+        (None, _) => node(items),
+    }
+}
+
+fn negate(mut e: Expr, nots: usize) -> Expr {
+    for _ in 0..nots {
+        e = Expr::Not(Box::new(e));
+    }
+    e
 }
 
 impl Parser<'_> {
@@ -91,45 +159,77 @@ impl Parser<'_> {
         }
     }
 
-    fn or(&mut self) -> Result<Expr, Error> {
-        let mut e = self.and()?;
-        while self.eat(&Tok::Or) {
-            e = Expr::Or(Box::new(e), Box::new(self.and()?));
-        }
-        Ok(e)
-    }
-
-    fn and(&mut self) -> Result<Expr, Error> {
-        let mut e = self.unary()?;
-        while self.eat(&Tok::And) {
-            e = Expr::And(Box::new(e), Box::new(self.unary()?));
-        }
-        Ok(e)
-    }
-
-    fn unary(&mut self) -> Result<Expr, Error> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return self.err("filter nests too deeply");
-        }
-        let e = if self.eat(&Tok::Not) {
-            Expr::Not(Box::new(self.unary()?))
-        } else if self.peek() == Some(&Tok::LParen) {
-            let open = self.span();
-            self.pos += 1;
-            let e = self.or()?;
-            if !self.eat(&Tok::RParen) {
-                if self.pos >= self.toks.len() {
-                    return Err(Error::new(self.text, open, "unclosed \"(\""));
-                }
-                return self.err("expected \")\"");
+    /// The whole filter, or until a token that cannot continue it (left for [`parse`] to report).
+    /// A loop over the tokens with the open `(` on a stack, never recursion.
+    fn expr(&mut self) -> Result<Expr, Error> {
+        let mut groups = vec![Group::new(None, 0)];
+        // `!` read before the next operand, and every enclosing `(` and `!` together.
+        let (mut nots, mut depth) = (0usize, 0usize);
+        loop {
+            // An operand: `!` operand, `(` filter `)`, or a test.
+            if depth >= MAX_DEPTH {
+                return self.err("filter nests too deeply");
             }
-            e
-        } else {
-            Expr::Test(self.test()?)
-        };
-        self.depth -= 1;
-        Ok(e)
+            match self.peek() {
+                Some(Tok::Not) => {
+                    self.pos += 1;
+                    nots += 1;
+                    depth += 1;
+                    continue;
+                }
+                Some(Tok::LParen) => {
+                    groups.push(Group::new(Some(self.span()), nots));
+                    self.pos += 1;
+                    nots = 0;
+                    depth += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            let mut e = negate(Expr::Test(Box::new(self.test()?)), nots);
+            depth -= nots;
+            nots = 0;
+            // After an operand: `&&` or `||` (another operand follows), `)`, or the end.
+            loop {
+                let nested = groups.len() > 1;
+                let Some(g) = groups.last_mut() else {
+                    return self.err("expected a test");
+                };
+                match self.peek() {
+                    Some(Tok::And) => {
+                        self.pos += 1;
+                        g.ands.push(e);
+                        break;
+                    }
+                    Some(Tok::Or) => {
+                        self.pos += 1;
+                        g.end_and(e);
+                        break;
+                    }
+                    Some(Tok::RParen) if nested => {
+                        self.pos += 1;
+                        if let Some(g) = groups.pop() {
+                            depth -= 1 + g.nots_before;
+                            let n = g.nots_before;
+                            e = negate(g.finish(e), n);
+                        }
+                    }
+                    _ if nested => {
+                        if self.pos >= self.toks.len() {
+                            let open = g.open.clone().unwrap_or_default();
+                            return Err(Error::new(self.text, open, "unclosed \"(\""));
+                        }
+                        return self.err("expected \")\"");
+                    }
+                    _ => {
+                        return match groups.pop() {
+                            Some(g) => Ok(g.finish(e)),
+                            None => Ok(e),
+                        }
+                    }
+                }
+            }
+        }
     }
 
     fn operand(&mut self) -> Result<Operand, Error> {
@@ -156,6 +256,12 @@ impl Parser<'_> {
     }
 
     fn test(&mut self) -> Result<Test, Error> {
+        self.terms += 1;
+        if self.terms > MAX_TERMS {
+            return self.err(format!(
+                "filter has more than {MAX_TERMS} tests: use a set (field in {{a b c}}) or split it"
+            ));
+        }
         let lhs = self.operand()?;
         let rel = match self.peek() {
             Some(Tok::Op(op)) => {
