@@ -44,31 +44,40 @@ pub fn run(a: &FramesArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
         None => None,
     };
     let secrets = a.keys.load()?;
-    // SIP and HTTP fields need a first pass over the capture: standard input is kept in a
-    // temporary file so that it can be read twice.
+    // The output is checked against the inputs and opened aside before any work; it replaces
+    // its name only once complete (see `peel::Outputs`).
+    let mut outputs = peel::Outputs::new();
+    outputs.input(peel::InputKind::Capture, &a.capture);
+    outputs.inputs_of(&secrets);
+    let staged = a.write.as_deref().map(|p| outputs.stage(p)).transpose()?;
+    // The Protocol and Info columns (and SIP and HTTP fields) need a first pass over the
+    // capture: standard input is kept in a temporary file so that it can be read twice.
     let mut spool = None;
     let mut path: &Path = &a.capture;
+    if path.as_os_str() == "-" {
+        path = &spool.insert(Spool::stdin()?).0;
+    }
+    let mut columns = peel::Columns::analyze(path, &secrets)?;
     if let Some(f) = filter.as_mut().filter(|f| f.needs_first_pass()) {
-        if path.as_os_str() == "-" {
-            path = &spool.insert(Spool::stdin()?).0;
-        }
         let undecrypted = f.prepare(path, &secrets)?;
         for u in &undecrypted {
             eprintln!("peel: TLS session not decrypted, SIP and HTTP inside it cannot match: {u}");
         }
     }
     let mut capture = peel::Capture::open(path)?;
-    let mut writer = match &a.write {
-        Some(path) => Some(peel::FrameWriter::create(path)?),
+    let mut writer = match &staged {
+        Some(out) => Some(peel::FrameWriter::create_output(out, None)?),
         None => None,
     };
     let report = capture.walk(|view| {
+        // Every frame goes through the columns, displayed or not: TLS records span frames.
+        let rec = columns.apply(view);
         if let Some(f) = filter.as_mut() {
             if !f.matches(view) {
                 return Ok(());
             }
         }
-        let (rec, packet) = (view.record, view.packet);
+        let (rec, packet) = (&rec, view.packet);
         if let Some(w) = writer.as_mut() {
             w.write(packet)?;
         }
@@ -82,6 +91,7 @@ pub fn run(a: &FramesArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
     if let Some(w) = writer {
         w.finish()?;
     }
+    outputs.commit()?;
     drop(spool);
     report_warnings(&report);
     Ok(())

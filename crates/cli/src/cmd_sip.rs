@@ -4,8 +4,6 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Context as _;
-
 use crate::keys::KeyArgs;
 use crate::output::Out;
 use crate::report_warnings;
@@ -35,8 +33,13 @@ pub struct SipArgs {
 
 pub fn run(a: &SipArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
     let secrets = a.keys.load()?;
+    // Checked against the inputs before the work (see `peel::Outputs`).
+    let mut outputs = peel::Outputs::new();
+    outputs.input(peel::InputKind::Capture, &a.capture);
+    outputs.inputs_of(&secrets);
+    let staged = a.html.as_deref().map(|p| outputs.stage(p)).transpose()?;
     let run = peel::app::dissect(&a.capture, &secrets)?;
-    if let Some(path) = &a.html {
+    if let (Some(path), Some(staged)) = (&a.html, staged) {
         let arrows = run.arrows(a.call.as_deref());
         let title = match &a.call {
             Some(c) => format!("SIP call flow: {c}"),
@@ -48,8 +51,8 @@ pub fn run(a: &SipArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
                 )
             ),
         };
-        std::fs::write(path, peel_html(&title, &arrows))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        staged.write_all(peel_html(&title, &arrows).as_bytes())?;
+        outputs.commit()?;
         eprintln!("peel: wrote {} ({} messages)", path.display(), arrows.len());
     }
     if a.ladder {

@@ -5,7 +5,6 @@
 //! per-session master secrets of sessions that were decrypted.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -16,7 +15,7 @@ use peel_wire::encode;
 use peel_wire::{IpProto, TcpFlags};
 
 use crate::tls::{self, EventContext, TlsSessionRecord, TlsSink, TlsTracker};
-use crate::{Capture, Error, FrameWriter, RunReport, Secrets};
+use crate::{Capture, Error, FrameWriter, InputKind, OutputPath, Outputs, RunReport, Secrets};
 
 /// What `peel decrypt` writes.
 #[derive(Debug, Clone, Default)]
@@ -135,7 +134,17 @@ pub fn decrypt_with_progress(
     opts: &DecryptOptions,
     progress: &mut dyn FnMut(u64, Option<u64>),
 ) -> Result<DecryptSummary, Error> {
-    let cleartext = match &opts.cleartext {
+    // Every output is checked against the inputs and opened aside before any work: a refusal
+    // costs nothing, and a failure later leaves no partial file (see `crate::output`).
+    let mut outputs = Outputs::new();
+    outputs.input(InputKind::Capture, path);
+    outputs.inputs_of(secrets);
+    let mut stage = |p: &Option<PathBuf>| p.as_deref().map(|p| outputs.stage(p)).transpose();
+    let out_path = stage(&opts.out)?;
+    let cleartext_path = stage(&opts.cleartext)?;
+    let keylog_path = stage(&opts.keylog_out)?;
+    let report_path = stage(&opts.report)?;
+    let cleartext = match &cleartext_path {
         Some(out) => Some(CleartextWriter::create(out, &opts.port_map)?),
         None => None,
     };
@@ -148,6 +157,18 @@ pub fn decrypt_with_progress(
     if let Some(e) = sink.error.take() {
         return Err(e);
     }
+    // A stream asked for by number that the capture lacks is a usage error, not an empty result.
+    if let Some(&stream) = opts
+        .streams
+        .iter()
+        .flatten()
+        .find(|&&s| tracker.endpoints(s).is_none())
+    {
+        return Err(Error::NoSuchStream {
+            path: path.to_path_buf(),
+            stream,
+        });
+    }
     let mut cleartext_frames = 0;
     if let Some(w) = sink.cleartext.take() {
         cleartext_frames = w.finish()?;
@@ -156,12 +177,12 @@ pub fn decrypt_with_progress(
     let provider = peel_tls::keylog::Chain(secrets, tracker.dsb_secrets());
     let (keylog, secrets_written) = keylog_text(&tracker, &provider, opts.streams.as_deref());
 
-    if let Some(file) = &opts.keylog_out {
-        write_file(file, keylog.as_bytes())?;
+    if let Some(file) = &keylog_path {
+        file.write_all(keylog.as_bytes())?;
     }
     let mut frames_written = 0;
-    if let Some(out) = &opts.out {
-        let mut w = FrameWriter::create_as(out, Format::PcapNg)?;
+    if let Some(out) = &out_path {
+        let mut w = FrameWriter::create_output(out, Some(Format::PcapNg))?;
         if !keylog.is_empty() {
             w.write_secrets(&DecryptionSecrets {
                 secrets_type: DecryptionSecrets::TLS_KEY_LOG,
@@ -175,9 +196,9 @@ pub fn decrypt_with_progress(
         })?;
         w.finish()?;
     }
-    if let Some(file) = &opts.report {
+    if let Some(file) = &report_path {
         let mut text = String::new();
-        let json = file.extension().is_some_and(|e| e == "json");
+        let json = file.shown().extension().is_some_and(|e| e == "json");
         for s in &sessions {
             if json {
                 let line = serde_json::to_string(s).map_err(|e| Error::Write(e.into()))?;
@@ -205,8 +226,9 @@ pub fn decrypt_with_progress(
                 );
             }
         }
-        write_file(file, text.as_bytes())?;
+        file.write_all(text.as_bytes())?;
     }
+    outputs.commit()?;
     Ok(DecryptSummary {
         sessions,
         secrets_written,
@@ -214,16 +236,6 @@ pub fn decrypt_with_progress(
         cleartext_frames,
         report,
     })
-}
-
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let out = |source| Error::Output {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut f = std::fs::File::create(path).map_err(out)?;
-    f.write_all(bytes).map_err(out)?;
-    f.flush().map_err(out)
 }
 
 /// `CLIENT_RANDOM <client_random> <master_secret>` for every session whose master secret is known
@@ -413,9 +425,10 @@ fn v6(a: IpAddr) -> std::net::Ipv6Addr {
 /// time of the frame that completed it, and FINs once both directions of the original
 /// connection have ended (or at the end of the capture). Raw IP frames, valid checksums.
 struct CleartextWriter {
-    path: PathBuf,
+    path: OutputPath,
     port_map: Vec<(u16, u16)>,
-    w: FrameWriter,
+    /// `None` only while being restarted.
+    w: Option<FrameWriter>,
     synths: std::collections::HashMap<u32, Synth>,
     count: u64,
     /// Latest time written, for the FINs of connections still open at the end.
@@ -425,11 +438,11 @@ struct CleartextWriter {
 }
 
 impl CleartextWriter {
-    fn create(path: &Path, port_map: &[(u16, u16)]) -> Result<Self, Error> {
+    fn create(path: &OutputPath, port_map: &[(u16, u16)]) -> Result<Self, Error> {
         Ok(CleartextWriter {
-            path: path.to_path_buf(),
+            path: path.clone(),
             port_map: port_map.to_vec(),
-            w: FrameWriter::create(path)?,
+            w: Some(FrameWriter::create_output(path, None)?),
             synths: std::collections::HashMap::new(),
             count: 0,
             last_time: Timestamp::default(),
@@ -439,7 +452,12 @@ impl CleartextWriter {
 
     /// Starts over (a second TLS pass is coming with more sessions decrypted).
     fn restart(&mut self) -> Result<(), Error> {
-        self.w = FrameWriter::create(&self.path)?;
+        // The old writer finishes (its buffers land) before the file is started again.
+        let old = self.w.take();
+        if let Some(w) = old {
+            let _ = w.finish();
+        }
+        self.w = Some(FrameWriter::create_output(&self.path, None)?);
         self.synths.clear();
         self.count = 0;
         Ok(())
@@ -456,7 +474,10 @@ impl CleartextWriter {
     ) -> Result<(), Error> {
         synth.packet_into(&mut self.buf, from_client, flags, payload);
         self.count += 1;
-        self.w.write(&Packet {
+        let Some(w) = self.w.as_mut() else {
+            return Ok(());
+        };
+        w.write(&Packet {
             link_type: LinkType::RAW,
             timestamp: ts,
             orig_len: self.buf.len() as u32,
@@ -582,7 +603,9 @@ impl CleartextWriter {
         for stream in open {
             self.close(stream, ts)?;
         }
-        self.w.finish()?;
+        if let Some(w) = self.w.take() {
+            w.finish()?;
+        }
         Ok(self.count)
     }
 }

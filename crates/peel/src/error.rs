@@ -29,6 +29,28 @@ pub enum Error {
     UnknownOutputFormat(PathBuf),
     /// A private key could not be loaded (wrong password, not a key, ...).
     Key(peel_keys::Error),
+    /// An output names the same file as an input (after following links): refused before
+    /// anything is written.
+    OutputIsInput {
+        /// The output, as the user named it.
+        output: PathBuf,
+        /// Which input it is.
+        input: crate::InputKind,
+    },
+    /// Two outputs of one command name the same file.
+    OutputsSame {
+        /// The first output.
+        first: PathBuf,
+        /// The second.
+        second: PathBuf,
+    },
+    /// A TCP stream the command was asked for is not in the capture.
+    NoSuchStream {
+        /// The capture.
+        path: PathBuf,
+        /// The stream number asked for.
+        stream: u32,
+    },
     /// A key log could not be read.
     KeyLog {
         /// The key log file.
@@ -57,6 +79,22 @@ impl fmt::Display for Error {
             Error::KeyLog { path, source } => {
                 write!(f, "cannot use key log {}: {source}", path.display())
             }
+            Error::OutputIsInput { output, input } => write!(
+                f,
+                "output {} is {input} (same file); choose another name",
+                output.display()
+            ),
+            Error::OutputsSame { first, second } => write!(
+                f,
+                "outputs {} and {} are the same file; choose another name for one of them",
+                first.display(),
+                second.display()
+            ),
+            Error::NoSuchStream { path, stream } => write!(
+                f,
+                "{} has no TCP stream {stream}; `peel conversations` lists the streams",
+                path.display()
+            ),
             Error::UnknownOutputFormat(p) => write!(
                 f,
                 "cannot tell the capture format of {} from its extension: use .pcapng, .pcap or .cap",
@@ -73,7 +111,10 @@ impl std::error::Error for Error {
             Error::Output { source, .. } | Error::Write(source) | Error::KeyLog { source, .. } => {
                 Some(source)
             }
-            Error::UnknownOutputFormat(_) => None,
+            Error::UnknownOutputFormat(_)
+            | Error::OutputIsInput { .. }
+            | Error::OutputsSame { .. }
+            | Error::NoSuchStream { .. } => None,
             Error::Key(e) => Some(e),
         }
     }

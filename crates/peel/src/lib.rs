@@ -4,7 +4,8 @@
 //!
 //! Main types: [`Capture`] (an open capture and its pipeline), [`FrameRecord`] and
 //! [`ConversationRecord`] (what commands print, as text or JSON), [`RunReport`] (damage and
-//! malformed frames seen on the way), [`FrameWriter`] (saving frames), [`Error`].
+//! malformed frames seen on the way), [`FrameWriter`] (saving frames), [`Outputs`] (output files that never
+//! clobber an input nor stay half-written), [`Error`].
 //!
 //! ```no_run
 //! let mut capture = peel::Capture::open("tests/samples/lync-sip-tls/sip-tls.pcap".as_ref())?;
@@ -21,6 +22,7 @@ pub mod decrypt;
 mod error;
 mod fields;
 mod info;
+mod output;
 mod pipeline;
 mod record;
 mod save;
@@ -30,6 +32,7 @@ mod workers;
 
 pub use error::Error;
 pub use fields::DisplayFilter;
+pub use output::{InputKind, OutputPath, Outputs};
 pub use peel_filter::Error as FilterError;
 pub use pipeline::{Capture, FrameView, TcpSegment};
 pub use record::{ConversationRecord, FrameRecord, RunReport};

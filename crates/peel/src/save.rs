@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use peel_capture::{CaptureWriter, DecryptionSecrets, Format, Packet};
 
-use crate::Error;
+use crate::{Error, OutputPath};
 
 /// Writes frames (and secrets, for pcapng) to a capture file.
 pub struct FrameWriter {
@@ -29,6 +29,31 @@ impl FrameWriter {
         Ok(FrameWriter {
             inner,
             path: path.to_path_buf(),
+        })
+    }
+
+    /// Creates a staged output ([`crate::Outputs::stage`]); the format comes from `format`, else
+    /// from the name the user gave. Errors name that file, not the temporary one.
+    pub fn create_output(out: &OutputPath, format: Option<Format>) -> Result<Self, Error> {
+        let shown = out.shown();
+        let format = match format {
+            Some(f) => f,
+            None => Format::from_extension(shown)
+                .ok_or_else(|| Error::UnknownOutputFormat(shown.to_path_buf()))?,
+        };
+        let inner = peel_capture::create(out.write_path(), format).map_err(|e| match e {
+            peel_capture::Error::Open { source, .. } => Error::Output {
+                path: shown.to_path_buf(),
+                source,
+            },
+            source => Error::Capture {
+                path: shown.to_path_buf(),
+                source,
+            },
+        })?;
+        Ok(FrameWriter {
+            inner,
+            path: shown.to_path_buf(),
         })
     }
 

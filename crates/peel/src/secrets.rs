@@ -26,6 +26,8 @@ pub struct KeyOptions {
 pub struct Secrets {
     ring: KeyRing,
     keylog: KeyLog,
+    /// The files these secrets were read from, so that no output overwrites one.
+    files: Vec<(crate::InputKind, PathBuf)>,
 }
 
 impl Secrets {
@@ -63,12 +65,36 @@ impl Secrets {
                 });
             }
         }
-        Ok(Secrets { ring, keylog })
+        let files = opts
+            .keys
+            .iter()
+            .map(|p| (crate::InputKind::Key, p.clone()))
+            .chain(
+                opts.keylogs
+                    .iter()
+                    .map(|p| (crate::InputKind::KeyLog, p.clone())),
+            )
+            .chain(
+                opts.password_file
+                    .iter()
+                    .map(|p| (crate::InputKind::PasswordFile, p.clone())),
+            )
+            .collect();
+        Ok(Secrets {
+            ring,
+            keylog,
+            files,
+        })
     }
 
     /// The key logs given with `--keylog`.
     pub fn keylog(&self) -> &KeyLog {
         &self.keylog
+    }
+
+    /// The files the secrets came from (key files, key logs, password file).
+    pub fn files(&self) -> &[(crate::InputKind, PathBuf)] {
+        &self.files
     }
 
     /// The key ring (for reports: which key file matched which certificate).
@@ -116,5 +142,11 @@ impl SecretProvider for Secrets {
 
     fn client_randoms(&self) -> Vec<[u8; 32]> {
         self.keylog.client_randoms()
+    }
+
+    /// Forwarded, so that a session a given key log lacks is reported as such (not as "supply a
+    /// key log").
+    fn has_key_log(&self) -> bool {
+        self.keylog.has_key_log()
     }
 }

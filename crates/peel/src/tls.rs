@@ -514,9 +514,10 @@ pub fn session_records(tracker: &TlsTracker) -> Vec<TlsSessionRecord> {
                 extended_master_secret: s.extended_master_secret,
                 encrypt_then_mac: s.encrypt_then_mac,
                 decrypted: s.decrypted(),
-                reason: s
-                    .why_not()
-                    .map(|w| w.message(&format!("{n} (stream {stream})"))),
+                reason: s.why_not().map(|w| {
+                    let name = format!("{n} (stream {stream})");
+                    resumed_reason(&w, &name, &out).unwrap_or_else(|| w.message(&name))
+                }),
                 records_decrypted: s.records_decrypted,
                 records_failed: s.records_failed,
                 secret_source: s.secret_source.clone(),
@@ -524,6 +525,34 @@ pub fn session_records(tracker: &TlsTracker) -> Vec<TlsSessionRecord> {
         }
     }
     out
+}
+
+/// For a session resuming a session ID whose full handshake *is* in the capture (an earlier record
+/// of `earlier`) but was not decrypted: why that one was not, rather than asking to capture from an
+/// earlier point.
+fn resumed_reason(w: &Undecrypted, name: &str, earlier: &[TlsSessionRecord]) -> Option<String> {
+    let Undecrypted::ResumedSessionUnknown {
+        session_id,
+        by_ticket: false,
+    } = w
+    else {
+        return None;
+    };
+    if session_id.is_empty() {
+        return None;
+    }
+    let id = hex(session_id);
+    let full = earlier
+        .iter()
+        .rev()
+        .find(|r| r.resumed.is_none() && r.session_id == id && !r.decrypted)?;
+    Some(format!(
+        "session {name} resumes session ID {id} of stream {}, which was not decrypted: {}",
+        full.stream,
+        full.reason
+            .as_deref()
+            .unwrap_or("no keys were found for it")
+    ))
 }
 
 /// Which side's bytes `peel follow` prints.

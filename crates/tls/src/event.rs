@@ -291,7 +291,7 @@ impl Undecrypted {
                 "session {n} uses cipher suite 0x{id:04x} {name}, which peel cannot decrypt (not in its suite table); its records are left encrypted"
             ),
             Undecrypted::NoKeyLogEntry { client_random, tls13 } => format!(
-                "session {n}: no key log line has client random {}; {} (the key log may come from another run or client)",
+                "session {n}: no entry for this session's client random in the key log(s) given (no key log line has client random {}); the key log may belong to another capture or client ({})",
                 hex(client_random),
                 if *tls13 {
                     "TLS 1.3 needs its CLIENT_HANDSHAKE_TRAFFIC_SECRET/CLIENT_TRAFFIC_SECRET_0 lines"
