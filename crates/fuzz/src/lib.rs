@@ -1,4 +1,4 @@
-//! Mutation fuzzing of peel's parsers on stable Rust (issue #8), seeded from the shared corpus.
+//! Mutation fuzzing of peel's parsers on stable Rust (issue #8), seeded from the in-repo corpus.
 //!
 //! No nightly toolchain and no compiler instrumentation: the [`engine`] picks an input from a
 //! pool, applies stacked mutations ([`mutate::Mutator`]: bit flips, boundary values, length bumps,
@@ -9,7 +9,7 @@
 //! ten seconds as `hang-<hash>` and stops the run.
 //!
 //! Main types: [`Target`] (one per parser; the list is [`targets::ALL`]), [`engine::Config`] and
-//! [`engine::Stats`], [`seeds::Seeds`] (inputs cut from the shared corpus: single frames, TCP
+//! [`engine::Stats`], [`seeds::Seeds`] (inputs cut from the corpus: single frames, TCP
 //! stream scripts, TLS streams, plaintext SIP and HTTP, filters, key files), [`script`] (the
 //! byte format of two-direction stream inputs).
 //!
@@ -48,7 +48,7 @@ pub struct Target {
     pub max_len: usize,
     /// Tokens the mutator may insert.
     pub dictionary: &'static [&'static [u8]],
-    /// Starting inputs taken from the shared corpus.
+    /// Starting inputs taken from the corpus.
     pub seeds: fn(&seeds::Seeds) -> Vec<Vec<u8>>,
     /// The seeds are key material (key files, key logs): novel inputs are never saved, and a
     /// crash input must be reduced to a synthetic reproduction before it is committed.

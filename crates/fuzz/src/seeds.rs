@@ -1,9 +1,10 @@
-//! Starting inputs cut from the shared corpus (`../shared/corpus` beside the repository, or the
-//! folder named by `PEEL_SHARED_CORPUS`): whole small captures, single frames, TCP segment
-//! scripts, raw TLS streams, decrypted SIP and HTTP, key files, key logs and display filters.
+//! Starting inputs cut from the corpus (`tests/corpus` in the repository, or the folder named by
+//! `PEEL_SHARED_CORPUS`): whole small captures, single frames, TCP segment scripts, raw TLS
+//! streams, decrypted SIP and HTTP, key files, key logs and display filters.
 //!
-//! The corpus is read once per process ([`Seeds::get`]). Without it every list is empty and the
-//! targets start from the inputs saved under `crates/fuzz/fixtures/corpus/` only.
+//! The corpus is read once per process ([`Seeds::get`]). A `peel-fuzz` binary run away from its
+//! checkout finds no corpus: every list is then empty and the targets start from the inputs saved
+//! under `crates/fuzz/fixtures/corpus/` only (the tests require the corpus).
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -47,15 +48,21 @@ pub struct Seeds {
     pub filters: Vec<Vec<u8>>,
 }
 
-/// The shared corpus folder: `PEEL_SHARED_CORPUS`, else `../shared/corpus` beside the repository.
-pub fn corpus_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("PEEL_SHARED_CORPUS")
+/// Where the corpus is looked for: `PEEL_SHARED_CORPUS` when set, else the repository's
+/// `tests/corpus` (found from this crate's folder, never the current directory).
+pub fn corpus_path() -> PathBuf {
+    std::env::var_os("PEEL_SHARED_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
+        .unwrap_or_else(|| repo_root().join("tests/corpus"))
+}
+
+/// The corpus folder ([`corpus_path`]) when it holds a corpus (its `cases.tsv`).
+pub fn corpus_dir() -> Option<PathBuf> {
+    let dir = corpus_path();
     dir.join("cases.tsv").is_file().then_some(dir)
 }
 
-/// The repository root (for the filter cases).
+/// The repository root (for the corpus and the filter cases).
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }

@@ -44,7 +44,7 @@ fn saved_corpus_replays_without_panics() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    // Every target has saved inputs, so that CI without the shared corpus fuzzes from them.
+    // Every target has saved inputs, so that a binary run without the corpus fuzzes from them.
     for t in targets::ALL {
         assert!(
             root.join(t.name).is_dir(),

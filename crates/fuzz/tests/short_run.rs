@@ -1,5 +1,5 @@
 //! A short, deterministic fuzzing run of every target (a few thousand inputs in all), from the
-//! saved corpus and, when present, the shared corpus: no input may panic.
+//! saved inputs and the corpus (`tests/corpus`, required): no input may panic.
 
 use std::path::Path;
 
@@ -7,15 +7,23 @@ use peel_fuzz::engine::{self, Config};
 use peel_fuzz::seeds::Seeds;
 use peel_fuzz::targets;
 
+/// The seeds cut from the corpus, which is part of the repository: its absence fails the test.
+fn corpus_seeds() -> &'static Seeds {
+    let seeds = Seeds::get();
+    assert!(
+        seeds.dir.is_some(),
+        "no corpus at {}",
+        peel_fuzz::seeds::corpus_path().display()
+    );
+    seeds
+}
+
 #[test]
 fn every_target_survives_a_short_run() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
         .join("corpus");
-    let shared = Seeds::get();
-    if shared.dir.is_none() {
-        eprintln!("note: shared corpus not found; short run from the saved corpus only");
-    }
+    let shared = corpus_seeds();
     let mut total = 0;
     let mut crashes = Vec::new();
     for t in targets::ALL {
@@ -26,7 +34,7 @@ fn every_target_survives_a_short_run() {
                     .collect()
             })
             .unwrap_or_default();
-        // A spread of the shared seeds (all of them would make this test slow).
+        // A spread of the corpus seeds (all of them would make this test slow).
         let extra = (t.seeds)(shared);
         let step = (extra.len() / 24).max(1);
         seeds.extend(extra.into_iter().step_by(step).take(24));
@@ -59,12 +67,12 @@ fn every_target_survives_a_short_run() {
 /// the parsers behind decryption.
 #[test]
 fn fixed_keys_decrypt_most_corpus_tls_streams() {
-    let seeds = Seeds::get();
-    if seeds.dir.is_none() {
-        eprintln!("note: shared corpus not found; skipped");
-        return;
-    }
-    let streams = &seeds.tls_streams;
+    let streams = &corpus_seeds().tls_streams;
+    assert!(
+        streams.len() >= 10,
+        "{} TLS streams in the corpus",
+        streams.len()
+    );
     let decrypted = streams
         .iter()
         .filter(|s| peel_fuzz::targets::tls_session::records_decrypted(s) > 0)

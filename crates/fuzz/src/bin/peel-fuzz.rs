@@ -111,8 +111,8 @@ fn saved(dir: &std::path::Path, target: &str) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Writes up to `n` of the shared-corpus seeds of at most 4 KiB (spread over the list) to the
-/// target's corpus folder, so that a checkout without the shared corpus starts from them too.
+/// Writes up to `n` of the corpus seeds of at most 4 KiB (spread over the list) to the target's
+/// folder of saved inputs, so that a binary run without the corpus starts from them too.
 fn save_seeds(dir: &std::path::Path, t: &Target, seeds: &[Vec<u8>], n: usize) {
     let small: Vec<&Vec<u8>> = seeds
         .iter()
@@ -142,7 +142,8 @@ fn main() -> ExitCode {
     match &seeds.dir {
         Some(d) => eprintln!("peel-fuzz: seeds from {}", d.display()),
         None => eprintln!(
-            "peel-fuzz: shared corpus not found; seeds from {} only",
+            "peel-fuzz: no corpus at {} (set PEEL_SHARED_CORPUS); seeds from {} only",
+            peel_fuzz::seeds::corpus_path().display(),
             args.corpus.display()
         ),
     }
