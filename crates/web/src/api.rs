@@ -83,20 +83,22 @@ pub fn router(analysis: Arc<Analysis>, bound: Option<SocketAddr>) -> Router {
         .with_state(analysis)
 }
 
-/// Refuses foreign `Host` names on a loopback listener and sets headers that keep the page to
+/// Refuses requests without a `Host` (400) and, on a loopback listener, foreign `Host` names
+/// (403); sets headers that keep the page to
 /// its own origin.
 async fn guard(req: Request, next: Next, loopback_only: bool) -> Response {
-    if loopback_only {
-        if let Some(host) = req.headers().get(header::HOST) {
-            let ok = host.to_str().is_ok_and(is_loopback_host);
-            if !ok {
-                return Problem(
-                    StatusCode::FORBIDDEN,
-                    "this server answers only to 127.0.0.1, [::1] or localhost".into(),
-                )
-                .into_response();
-            }
-        }
+    // HTTP/1.1 requires Host (RFC 9112 section 3.2); without one the name the client meant, and
+    // so a DNS-rebinding page, cannot be told apart.
+    let Some(host) = req.headers().get(header::HOST) else {
+        return Problem::bad("a Host header is required (127.0.0.1, [::1] or localhost)")
+            .into_response();
+    };
+    if loopback_only && !host.to_str().is_ok_and(is_loopback_host) {
+        return Problem(
+            StatusCode::FORBIDDEN,
+            "this server answers only to 127.0.0.1, [::1] or localhost".into(),
+        )
+        .into_response();
     }
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
@@ -702,6 +704,7 @@ mod tests {
         let post = axum::http::Request::builder()
             .method("POST")
             .uri("/api/tls")
+            .header(header::HOST, "127.0.0.1:8080")
             .body(Body::empty())
             .unwrap();
         let resp = rt.block_on(app.clone().oneshot(post)).unwrap();
@@ -715,6 +718,9 @@ mod tests {
         assert_eq!(s, StatusCode::FORBIDDEN);
         let (s, _, _) = get_with(&rt, &app, "/api/tls", Some("localhost:8080"));
         assert_eq!(s, StatusCode::OK);
+        let (s, _, b) = get_with(&rt, &app, "/api/tls", None);
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert!(String::from_utf8_lossy(&b).contains("Host header is required"));
     }
 
     #[test]

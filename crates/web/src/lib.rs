@@ -18,6 +18,11 @@
 //! front ends), [`Analysis`] (what is computed once and cached: the frame index, TLS sessions,
 //! SIP and HTTP records, recently followed streams and filter results), [`Error`].
 //!
+//! Bounds ([`Limits`]): at most 128 connections at once, 10 s to send a request's headers (also
+//! the idle time of a keep-alive connection), 30 s for a client that stops reading; a request
+//! without a `Host` header is refused (400), and on a loopback listener one naming another host
+//! (403).
+//!
 //! The server never returns key material: it holds the loaded [`peel::Secrets`] to decrypt
 //! streams on request, but every response is built from analysis records.
 //!
@@ -36,10 +41,12 @@
 mod analysis;
 mod api;
 mod assets;
+mod connection;
 mod error;
 
 pub use analysis::Analysis;
 pub use api::router;
+pub use connection::Limits;
 pub use error::Error;
 
 use std::net::SocketAddr;
@@ -53,6 +60,7 @@ pub struct Server {
     listener: tokio::net::TcpListener,
     analysis: Arc<Analysis>,
     addr: SocketAddr,
+    limits: Limits,
 }
 
 impl Server {
@@ -85,7 +93,14 @@ impl Server {
             listener,
             analysis,
             addr,
+            limits: Limits::default(),
         })
+    }
+
+    /// Other bounds than [`Limits::default`] (tests use short timeouts).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// The address actually bound (the real port when 0 was asked for).
@@ -98,19 +113,23 @@ impl Server {
         format!("http://{}/", self.addr)
     }
 
-    /// Serves until the process ends. The analyses start at once, so the first page load
-    /// rarely waits for them.
+    /// Serves until the process ends, within its [`Limits`]: a client that trickles its headers,
+    /// leaves a connection idle or stops reading is disconnected, and connections past the cap
+    /// are answered `503`. The analyses start at once, so the first page load rarely waits.
     pub fn run(self) -> Result<(), Error> {
         let Server {
             runtime,
             listener,
             analysis,
             addr,
+            limits,
         } = self;
         runtime.block_on(async move {
             analysis.warm_up();
             let app = router(analysis, Some(addr));
-            axum::serve(listener, app).await.map_err(Error::Serve)
+            connection::serve(listener, app, limits)
+                .await
+                .map_err(Error::Serve)
         })
     }
 }
