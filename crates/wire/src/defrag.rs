@@ -13,8 +13,14 @@
 //! it arrives in, on the number of datagrams pending and on their bytes together; partial
 //! datagrams older than a time-out (measured in capture time, not wall time) are dropped. Hitting
 //! a cap drops a datagram and says so ([`Reassembly::Dropped`]); it never fails the caller.
+//!
+//! Work is bounded too, whatever the traffic: a fragment is found by a hash look-up, and the
+//! datagrams wait in a queue in the order they started, so dropping the oldest (to make room, or
+//! on time-out) takes constant amortised time rather than a scan of everything pending (a flood
+//! of first fragments used to cost a scan of 4096 datagrams each). [`Defragmenter::stats`]
+//! counts the work.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 
 use peel_capture::Timestamp;
@@ -100,6 +106,19 @@ pub enum Reassembly<'d> {
     Dropped(DropReason),
 }
 
+/// What the defragmenter did (cumulative): drops and the work spent finding what to drop.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DefragStats {
+    /// Datagrams dropped to make room ([`DefragLimits::max_pending`], [`DefragLimits::max_total`]).
+    pub evicted: u64,
+    /// Datagrams given up at the time-out.
+    pub timed_out: u64,
+    /// Entries of the start-order queue visited to find the oldest or the expired datagrams
+    /// (each entry is visited about once: at most twice the datagrams started, plus the rare
+    /// compaction of entries left by completed datagrams).
+    pub queue_steps: u64,
+}
+
 #[derive(Debug)]
 struct Pending {
     /// Every fragment's data, in arrival order.
@@ -110,7 +129,10 @@ struct Pending {
     covered: Vec<(usize, usize)>,
     total: Option<usize>,
     proto: Option<IpProto>,
+    /// Capture time of its first fragment (on the defragmenter's clock, which never goes back).
     first_seen: Timestamp,
+    /// Which entry of the start-order queue is this datagram's.
+    serial: u64,
 }
 
 impl Pending {
@@ -160,32 +182,24 @@ impl Pending {
     }
 }
 
-/// Merges `[start, end)` into sorted, disjoint ranges.
+/// Merges `[start, end)` into sorted, disjoint ranges (touching ranges merge), in place.
 fn cover(covered: &mut Vec<(usize, usize)>, start: usize, end: usize) {
     if start >= end {
         return;
     }
-    let mut merged = Vec::with_capacity(covered.len() + 1);
-    let (mut ns, mut ne) = (start, end);
-    let mut placed = false;
-    for &(s, e) in covered.iter() {
-        if e < ns {
-            merged.push((s, e));
-        } else if s > ne {
-            if !placed {
-                merged.push((ns, ne));
-                placed = true;
-            }
-            merged.push((s, e));
-        } else {
-            ns = ns.min(s);
-            ne = ne.max(e);
-        }
-    }
-    if !placed {
-        merged.push((ns, ne));
-    }
-    *covered = merged;
+    // Ranges `lo..hi` touch or overlap the new one.
+    let lo = covered.partition_point(|&(_, e)| e < start);
+    let hi = covered.partition_point(|&(s, _)| s <= end);
+    let first = covered.get(lo).filter(|_| lo < hi);
+    let last = hi
+        .checked_sub(1)
+        .and_then(|i| covered.get(i))
+        .filter(|_| lo < hi);
+    let merged = (
+        first.map_or(start, |r| r.0.min(start)),
+        last.map_or(end, |r| r.1.max(end)),
+    );
+    covered.splice(lo..hi.max(lo), [merged]);
 }
 
 /// Copies `frag[(from - offset)..(to - offset)]` to `data[from..to]`.
@@ -202,9 +216,13 @@ fn copy_range(data: &mut [u8], frag: &[u8], offset: usize, from: usize, to: usiz
 pub struct Defragmenter {
     limits: DefragLimits,
     pending: HashMap<FragmentKey, Pending>,
+    /// Datagrams in the order they started (so by `first_seen`), with their serial; entries of
+    /// datagrams already gone are skipped when met, and compacted away when they pile up.
+    queue: VecDeque<(FragmentKey, u64)>,
+    next_serial: u64,
     bytes: usize,
     clock: Option<Timestamp>,
-    last_sweep: Option<Timestamp>,
+    stats: DefragStats,
     done: Vec<u8>,
     spare: Vec<u8>,
 }
@@ -233,9 +251,15 @@ impl Defragmenter {
         self.bytes
     }
 
+    /// Drops and work so far.
+    pub fn stats(&self) -> DefragStats {
+        self.stats
+    }
+
     /// Forgets all pending datagrams.
     pub fn clear(&mut self) {
         self.pending.clear();
+        self.queue.clear();
         self.bytes = 0;
     }
 
@@ -250,7 +274,7 @@ impl Defragmenter {
         proto: IpProto,
         now: Timestamp,
     ) -> Reassembly<'_> {
-        self.tick(now);
+        let now = self.tick(now);
         let end = offset.saturating_add(data.len());
         if end > self.limits.max_datagram {
             self.remove(&key);
@@ -272,6 +296,8 @@ impl Defragmenter {
                 self.evict_oldest(None);
             }
             let store = std::mem::take(&mut self.spare);
+            let serial = self.next_serial;
+            self.next_serial += 1;
             let p = Pending {
                 store,
                 pieces: Vec::new(),
@@ -279,8 +305,11 @@ impl Defragmenter {
                 total: None,
                 proto: None,
                 first_seen: now,
+                serial,
             };
             self.pending.insert(key, p);
+            self.queue.push_back((key, serial));
+            self.compact();
         }
         while self.bytes + data.len() > self.limits.max_total {
             if !self.evict_oldest(Some(&key)) {
@@ -329,46 +358,78 @@ impl Defragmenter {
         }
     }
 
-    /// Drops the datagram seen first, other than `keep`; false when there was none.
+    /// Drops the datagram seen first, other than `keep`; false when there was none. Constant
+    /// amortised time: the queue's front is the oldest, once entries of datagrams already gone
+    /// are skipped (each is skipped once).
     fn evict_oldest(&mut self, keep: Option<&FragmentKey>) -> bool {
-        let oldest = self
-            .pending
-            .iter()
-            .filter(|(k, _)| Some(*k) != keep)
-            .min_by_key(|(_, p)| p.first_seen)
-            .map(|(k, _)| *k);
-        match oldest {
-            Some(k) => {
-                self.remove(&k);
-                true
+        let mut kept = None;
+        let mut evicted = false;
+        while let Some((k, serial)) = self.queue.pop_front() {
+            self.stats.queue_steps += 1;
+            if !self.is_live(&k, serial) {
+                continue;
             }
-            None => false,
+            if Some(&k) == keep {
+                kept = Some((k, serial));
+                continue;
+            }
+            self.remove(&k);
+            self.stats.evicted += 1;
+            evicted = true;
+            break;
         }
+        if let Some(entry) = kept {
+            self.queue.push_front(entry);
+        }
+        evicted
     }
 
-    /// Advances capture time and, at most once a second of it, drops timed-out datagrams.
-    fn tick(&mut self, now: Timestamp) {
-        // Capture files are not always in time order: the clock only moves forward.
+    /// Whether the queue entry `(key, serial)` is the datagram still pending under `key`.
+    fn is_live(&self, key: &FragmentKey, serial: u64) -> bool {
+        self.pending.get(key).is_some_and(|p| p.serial == serial)
+    }
+
+    /// Drops queue entries of datagrams already gone once they outnumber the live ones (so the
+    /// queue stays within about twice [`DefragLimits::max_pending`]; amortised constant time).
+    fn compact(&mut self) {
+        if self.queue.len() <= 2 * self.pending.len() + 64 {
+            return;
+        }
+        self.stats.queue_steps += self.queue.len() as u64;
+        let pending = &self.pending;
+        self.queue
+            .retain(|(k, serial)| pending.get(k).is_some_and(|p| p.serial == *serial));
+    }
+
+    /// Advances capture time and drops the datagrams that timed out; returns the clock.
+    /// Capture files are not always in time order: the clock only moves forward, and datagrams
+    /// are stamped with it, so the queue stays in time order and only its front is examined.
+    fn tick(&mut self, now: Timestamp) -> Timestamp {
         let clock = match self.clock {
             Some(c) if c >= now => c,
             _ => now,
         };
         self.clock = Some(clock);
-        let due = match self.last_sweep {
-            Some(l) => clock.secs.saturating_sub(l.secs) >= 1,
-            None => true,
-        };
-        if !due {
-            return;
-        }
-        self.last_sweep = Some(clock);
         let limit = self.limits.timeout_secs;
-        let before = self.pending.len();
-        self.pending
-            .retain(|_, p| clock.secs.saturating_sub(p.first_seen.secs) <= limit);
-        if self.pending.len() != before {
-            self.bytes = self.pending.values().map(|p| p.store.len()).sum();
+        while let Some(&(k, serial)) = self.queue.front() {
+            let expired = match self.pending.get(&k) {
+                Some(p) if p.serial == serial => {
+                    clock.secs.saturating_sub(p.first_seen.secs) > limit
+                }
+                // Gone already: skip it.
+                _ => true,
+            };
+            if !expired {
+                break;
+            }
+            self.stats.queue_steps += 1;
+            self.queue.pop_front();
+            if self.is_live(&k, serial) {
+                self.remove(&k);
+                self.stats.timed_out += 1;
+            }
         }
+        clock
     }
 }
 
@@ -519,6 +580,88 @@ mod tests {
         assert_eq!(
             d.insert(key(5), 8, false, &[0; 8], UDP, t(100)),
             Reassembly::Incomplete
+        );
+    }
+
+    #[test]
+    fn cover_matches_a_naive_merge() {
+        use proptest::prelude::*;
+        proptest!(|(ranges in proptest::collection::vec((0usize..60, 0usize..8), 0..30))| {
+            let mut covered = Vec::new();
+            let mut bits = [false; 70];
+            for &(s, l) in &ranges {
+                cover(&mut covered, s, s + l);
+                bits[s..s + l].iter_mut().for_each(|b| *b = true);
+            }
+            // Naive: maximal runs of covered units (touching ranges merged).
+            let mut want = Vec::new();
+            let mut i = 0;
+            while i < bits.len() {
+                if bits[i] {
+                    let start = i;
+                    while i < bits.len() && bits[i] {
+                        i += 1;
+                    }
+                    want.push((start, i));
+                } else {
+                    i += 1;
+                }
+            }
+            prop_assert_eq!(covered, want);
+        });
+    }
+
+    #[test]
+    fn a_flood_of_first_fragments_costs_constant_work_each() {
+        let mut d = Defragmenter::default();
+        let n = 50_000u32;
+        for id in 0..n {
+            // Each its own datagram; capture time advances a millisecond per fragment.
+            let now = Timestamp::new(i64::from(id / 1000), (id % 1000) * 1_000_000);
+            assert_eq!(
+                d.insert(key(id), 0, true, &[0; 8], UDP, now),
+                Reassembly::Incomplete
+            );
+            assert!(d.pending() <= d.limits().max_pending);
+        }
+        let st = d.stats();
+        assert_eq!(st.evicted, u64::from(n) - 4096);
+        assert!(st.queue_steps <= 2 * u64::from(n), "{st:?}");
+        // Half a minute later they are all still there; after the time-out, none.
+        d.insert(key(n), 0, true, &[0; 8], UDP, t(120));
+        assert_eq!(d.pending(), 1);
+        assert_eq!(d.stats().timed_out, 4096);
+        assert!(d.stats().queue_steps <= 2 * u64::from(n) + 1);
+    }
+
+    #[test]
+    fn completed_datagrams_do_not_grow_the_queue() {
+        let mut d = Defragmenter::default();
+        for id in 0..20_000 {
+            d.insert(key(id), 0, true, &[1; 8], UDP, t(0));
+            complete(d.insert(key(id), 8, false, &[2; 8], UDP, t(0)));
+        }
+        assert_eq!(d.pending(), 0);
+        assert!(d.queue.len() <= 64 + 1, "{}", d.queue.len());
+        assert!(d.stats().queue_steps <= 2 * 20_000);
+    }
+
+    #[test]
+    fn eviction_skips_the_datagram_being_added_to() {
+        let limits = DefragLimits {
+            max_total: 32,
+            ..Default::default()
+        };
+        let mut d = Defragmenter::new(limits);
+        d.insert(key(1), 0, true, &[0; 8], UDP, t(0));
+        d.insert(key(2), 0, true, &[0; 8], UDP, t(0));
+        // Key 1 is the oldest; growing it pushes key 2 out, not itself.
+        d.insert(key(1), 8, true, &[0; 24], UDP, t(0));
+        assert_eq!((d.pending(), d.pending_bytes()), (1, 32));
+        assert_eq!(d.stats().evicted, 1);
+        assert_eq!(
+            complete(d.insert(key(1), 32, false, &[], UDP, t(0))).len(),
+            32
         );
     }
 

@@ -83,7 +83,7 @@ mod testutil;
 
 pub use arp::Arp;
 pub use decode::{Decoder, FragmentState, Frame, Layer, Layers, MAX_LAYERS};
-pub use defrag::{DefragLimits, Defragmenter, DropReason, FragmentKey, Reassembly};
+pub use defrag::{DefragLimits, DefragStats, Defragmenter, DropReason, FragmentKey, Reassembly};
 pub use error::Error;
 pub use erspan::{Erspan, ErspanPayload};
 pub use ethernet::{EtherType, Ethernet, Llc, MacAddr};
