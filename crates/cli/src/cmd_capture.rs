@@ -3,6 +3,9 @@
 //! Progress and the closing statistics go to stderr, so stdout stays free for `-D`'s list. The line
 //! `peel: capturing on IFACE ...` is printed once the handle is active, the filter set and the
 //! first file's header written: from then on every matching frame is kept.
+//!
+//! libpcap is loaded here, on first use, and nowhere else: without the runtime every other command
+//! runs as usual, and this one says in one line what to install (exit 2).
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -85,6 +88,8 @@ fn positive_megabytes(s: &str) -> Result<u64, String> {
 }
 
 pub fn run(a: &CaptureArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
+    // The runtime first, so that a machine without it hears about that and nothing else.
+    peel_live::libpcap_version()?;
     if a.list_interfaces {
         return list(a.json, out);
     }

@@ -1,11 +1,14 @@
 //! `peel capture` end to end on the loopback interface: a TLS 1.2 session with RSA key exchange,
 //! made by `openssl s_server` and `s_client` while peel captures, is in the file from its first SYN;
 //! tshark reads the same frames; peel decrypts both directions with the test's key. Also: `-c`
-//! stops after N frames, a ring keeps the newest files, `-D` lists loopback, and a bad filter or a
-//! missing interface gives one line and exit 2.
+//! stops after N frames, a ring keeps the newest files, `-D` lists what `tcpdump -D` lists, and a
+//! bad filter, a missing interface or a missing privilege gives one line and exit 2. Without the
+//! libpcap runtime (simulated with `PEEL_LIBPCAP` naming no file), `peel capture` says in one line
+//! what to install and exits 2, and the other commands work as before.
 //!
-//! Capturing needs root (CI runs as root); without it, or without openssl or tshark, the tests that
-//! need them skip with a printed note.
+//! Runs under peel-testkit's harness: a test that needs root, the libpcap runtime, openssl, tshark or
+//! tcpdump is reported as ignored with a SKIPPED line when the machine lacks it, and fails under
+//! `CI=true`.
 
 #![allow(clippy::unwrap_used)]
 
@@ -19,34 +22,10 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{peel, peel_bin, tshark_available};
+use common::{peel, peel_bin};
 
 /// How long any step may take before the test gives up.
 const PATIENCE: Duration = Duration::from_secs(20);
-
-fn is_root() -> bool {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false);
-    if !root {
-        eprintln!("note: not root; live capture test skipped");
-    }
-    root
-}
-
-fn openssl_available() -> bool {
-    let ok = Command::new("openssl")
-        .arg("version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !ok {
-        eprintln!("note: openssl not installed; live TLS capture test skipped");
-    }
-    ok
-}
 
 /// A port nothing listens on now (the kernel's pick; the listener is closed at once).
 fn free_port() -> u16 {
@@ -334,11 +313,7 @@ fn follow(file: &Path, key: &Path, direction: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-#[test]
 fn a_live_tls_session_is_captured_whole_and_decrypts_with_the_key() {
-    if !(is_root() && openssl_available() && tshark_available()) {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let (key, cert) = make_key(dir.path());
     let port = free_port();
@@ -420,11 +395,7 @@ fn tcp_exchange(port: u16, bytes: usize) {
     server.join().unwrap();
 }
 
-#[test]
 fn the_count_stops_the_capture_and_a_ring_keeps_the_newest_files() {
-    if !(is_root() && tshark_available()) {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
 
     // -c 4: the capture ends by itself after exactly four frames.
@@ -500,8 +471,7 @@ fn the_count_stops_the_capture_and_a_ring_keeps_the_newest_files() {
     );
 }
 
-#[test]
-fn refusals_are_one_line_and_exit_2() {
+fn a_missing_interface_is_one_line_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("never.pcapng");
     let f = file.to_str().unwrap();
@@ -517,7 +487,7 @@ fn refusals_are_one_line_and_exit_2() {
     );
     assert!(!file.exists());
 
-    // -D lists the loopback interface with its flags.
+    // -D lists the loopback interface with its flags, as text and as JSON.
     let (code, out, err) = peel(&["capture", "-D"]);
     assert_eq!(code, 0, "{err}");
     assert!(
@@ -525,10 +495,61 @@ fn refusals_are_one_line_and_exit_2() {
             .any(|l| l.contains(".lo ") && l.contains("Loopback")),
         "{out}"
     );
+    let (code, out, err) = peel(&["capture", "-D", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let lo: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["name"] == "lo")
+        .collect();
+    assert_eq!(lo.len(), 1, "{out}");
+    let flags = lo[0]["flags"].as_array().unwrap();
+    assert!(
+        flags.contains(&"Loopback".into()) && flags.contains(&"Up".into()),
+        "{out}"
+    );
+}
 
-    if !is_root() {
-        return;
-    }
+/// The interface flags peel and tcpdump both name.
+const SHARED_FLAGS: [&str; 4] = ["Up", "Running", "Wireless", "Loopback"];
+
+/// One line of `-D` (peel's or tcpdump's): number, name, description, the shared flags.
+fn listed(line: &str) -> (String, String, Option<String>, Vec<String>) {
+    let (number, rest) = line.split_once('.').unwrap();
+    let (head, flags) = match rest.rsplit_once(" [") {
+        Some((h, f)) => (h, f.trim_end_matches(']')),
+        None => (rest, ""),
+    };
+    let (name, description) = match head.split_once(" (") {
+        Some((n, d)) => (n, Some(d.trim_end_matches(')').to_string())),
+        None => (head, None),
+    };
+    let flags = flags
+        .split(", ")
+        .filter(|f| SHARED_FLAGS.contains(f))
+        .map(String::from)
+        .collect();
+    (number.to_string(), name.to_string(), description, flags)
+}
+
+fn the_interface_list_agrees_with_tcpdump() {
+    // tcpdump -D prints libpcap's list through its own C binding: the same interfaces, in the same
+    // order, with the same descriptions and flags, say that peel reads pcap_if as laid out.
+    let (code, out, err) = peel(&["capture", "-D"]);
+    assert_eq!(code, 0, "{err}");
+    let theirs = Command::new("tcpdump").arg("-D").output().unwrap();
+    assert!(theirs.status.success(), "tcpdump -D failed");
+    let theirs = String::from_utf8_lossy(&theirs.stdout);
+    let ours: Vec<_> = out.lines().map(listed).collect();
+    let theirs: Vec<_> = theirs.lines().map(listed).collect();
+    assert!(!ours.is_empty());
+    assert_eq!(ours, theirs, "peel capture -D:\n{out}");
+}
+
+fn a_bad_filter_and_a_missing_privilege_are_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("never.pcapng");
+    let f = file.to_str().unwrap();
     let (code, out, err) = peel(&["capture", "-i", "lo", "-f", "tcp prot 80", "-w", f]);
     assert_eq!(code, 2, "{err}");
     assert!(out.is_empty());
@@ -540,22 +561,108 @@ fn refusals_are_one_line_and_exit_2() {
     assert!(err.contains("syntax error"), "{err}");
     assert!(!file.exists());
 
-    // Without privilege (root dropped to nobody with setpriv, when it can run the binary).
-    let out = Command::new("setpriv")
+    // Without privilege: root dropped to the user nobody with setpriv (util-linux). The binary is
+    // copied to a directory nobody can enter, so that the target directory's permissions do not
+    // matter.
+    let bin_dir = tempfile::tempdir().unwrap();
+    set_mode(bin_dir.path(), 0o755);
+    let bin = bin_dir.path().join("peel");
+    std::fs::copy(peel_bin(), &bin).unwrap();
+    set_mode(&bin, 0o755);
+    let o = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(peel_bin())
+        .arg(&bin)
         .args(["capture", "-i", "lo", "-w", "/dev/null"])
-        .output();
-    match out {
-        Ok(o) if o.status.code() == Some(2) => {
-            let err = String::from_utf8_lossy(&o.stderr);
-            assert_eq!(err.lines().count(), 1, "{err}");
-            assert!(
-                err.starts_with("peel: no permission to capture on 'lo': run as root"),
-                "{err}"
-            );
-            assert!(err.contains("CAP_NET_RAW"), "{err}");
-        }
-        other => eprintln!("note: cannot run peel as nobody ({other:?}); permission check skipped"),
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run setpriv (util-linux): {e}"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(o.stdout.is_empty());
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("peel: no permission to capture on 'lo': run as root"),
+        "{err}"
+    );
+    assert!(err.contains("CAP_NET_RAW"), "{err}");
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Runs peel with `PEEL_LIBPCAP` naming a file that does not exist: a machine without libpcap.
+fn peel_without_libpcap(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(peel_bin())
+        .env("PEEL_LIBPCAP", NO_LIBPCAP)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const NO_LIBPCAP: &str = "/nonexistent/libpcap.so.1";
+
+fn without_libpcap_capture_says_what_to_install_and_the_rest_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("never.pcapng");
+    let f = file.to_str().unwrap();
+    for args in [
+        &["capture", "-D"][..],
+        &["capture", "-D", "--json"],
+        &["capture", "-i", "lo", "-w", f],
+        &[
+            "capture",
+            "-i",
+            "lo",
+            "-f",
+            "tcp port 5061",
+            "-c",
+            "1",
+            "-w",
+            f,
+        ],
+    ] {
+        let (code, out, err) = peel_without_libpcap(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.starts_with("peel: live capture needs the libpcap runtime"),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains(&format!("PEEL_LIBPCAP={NO_LIBPCAP}")), "{err}");
+        assert!(err.contains("libpcap.so.1 / libpcap.so.0.8"), "{err}");
+        assert!(
+            err.contains("apt-get install libpcap0.8 (Debian/Ubuntu)")
+                && err.contains("dnf install libpcap (Fedora)"),
+            "{err}"
+        );
+        assert!(!file.exists());
     }
+
+    // Every other command is unaffected: the same frames, byte for byte, with and without it.
+    let sample = peel_testkit::workspace_root().join("tests/samples/lync-sip-tls/sip-tls.pcap");
+    let sample = sample.to_str().unwrap();
+    let (code, without, err) = peel_without_libpcap(&["frames", sample]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.is_empty(), "{err}");
+    assert!(without.lines().count() > 10, "{without}");
+    assert!(without.contains("TLS"), "{without}");
+    let (code, with, err) = peel(&["frames", sample]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(without, with);
+}
+
+peel_testkit::main! {
+    a_live_tls_session_is_captured_whole_and_decrypts_with_the_key: [Root, Libpcap, Openssl, Tshark],
+    the_count_stops_the_capture_and_a_ring_keeps_the_newest_files: [Root, Libpcap, Tshark],
+    a_missing_interface_is_one_line_and_exit_2: [Libpcap],
+    the_interface_list_agrees_with_tcpdump: [Libpcap, Tcpdump],
+    a_bad_filter_and_a_missing_privilege_are_one_line_and_exit_2: [Root, Libpcap],
+    without_libpcap_capture_says_what_to_install_and_the_rest_works: [],
 }

@@ -1,6 +1,11 @@
 //! Live capture for peel (`peel capture`): reads frames from a network interface through libpcap
-//! (the `pcap` crate) and writes them to pcapng, so that a TLS handshake can be recorded from its
-//! first packet and decrypted later with the server's key.
+//! and writes them to pcapng, so that a TLS handshake can be recorded from its first packet and
+//! decrypted later with the server's key.
+//!
+//! libpcap is not linked: the runtime library (`libpcap.so.1` / `libpcap.so.0.8`, macOS
+//! `libpcap.A.dylib`, or the file `PEEL_LIBPCAP` names) is loaded the first time a function here
+//! needs it, so building needs no C library and a machine without libpcap only loses live capture
+//! ([`Error::NoLibpcap`], whose message says what to install).
 //!
 //! Main types:
 //! - [`CaptureOptions`], [`open`] and [`LiveCapture::run`]: one capture, stopped by a frame count,
@@ -10,6 +15,7 @@
 //!   timestamp resolution in the Interface Description Block; libpcap's counters in an Interface
 //!   Statistics Block at close).
 //! - [`ring::Rotation`] and [`ring::numbered_path`]: ring buffers of numbered files.
+//! - [`libpcap_version`]: loads the runtime and names it.
 //! - [`Error`]: why a capture could not start or go on, one line each.
 //!
 //! Capturing needs root (or CAP_NET_RAW and CAP_NET_ADMIN). Writing needs nothing:
@@ -38,6 +44,7 @@
 
 mod error;
 mod interface;
+mod libpcap;
 pub mod pcapng;
 pub mod ring;
 mod session;
@@ -49,3 +56,10 @@ pub use session::{
     linktype_of_dlt, open, CaptureOptions, CaptureSummary, LiveCapture, Stopped, DEFAULT_SNAPLEN,
 };
 pub use signals::stop_on_signals;
+
+/// Loads the libpcap runtime if it is not loaded yet, and returns its version line
+/// (`pcap_lib_version`: "libpcap version 1.10.3 (with TPACKET_V3)"). Fails with
+/// [`Error::NoLibpcap`], one line saying what to install, when no usable library is found.
+pub fn libpcap_version() -> Result<String, Error> {
+    Ok(libpcap::runtime()?.version())
+}

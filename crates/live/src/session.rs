@@ -21,10 +21,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use pcap::{Active, Capture, Device};
 use rustix::event::{PollFd, PollFlags, Timespec};
 
-use crate::error::{one_line, pcap_message, Error};
+use crate::error::{one_line, Error};
+use crate::libpcap::{self, Handle, Next, PacketHeader};
 use crate::pcapng::{Counters, FileHeader, Resolution};
 use crate::ring::{Output, Rotation};
 
@@ -109,7 +109,7 @@ pub struct CaptureSummary {
 /// An active capture: the handle is capturing (frames queue in the kernel from now on) and the
 /// first file has its header. Call [`LiveCapture::run`].
 pub struct LiveCapture {
-    cap: Capture<Active>,
+    cap: Handle,
     output: Output,
     resolution: Resolution,
     link_name: String,
@@ -133,47 +133,45 @@ pub fn open(opts: &CaptureOptions) -> Result<LiveCapture, Error> {
     if opts.interface.is_empty() {
         return Err(Error::Usage("the interface name is empty".into()));
     }
-    let listed = Device::list().ok();
+    let lib = libpcap::runtime()?;
+    let listed = lib.devices().ok();
     let device = listed
         .as_ref()
         .and_then(|l| l.iter().find(|d| d.name == opts.interface));
-    let description = device.and_then(|d| d.desc.clone());
+    let description = device.and_then(|d| d.description.clone());
     let known = listed.as_ref().map(|_| device.is_some());
 
-    let resolution = if cfg!(target_os = "linux") {
+    let mut cap = lib
+        .create(&opts.interface)
+        .map_err(|message| open_error(&opts.interface, 0, &message, known))?;
+    cap.set_promisc(opts.promiscuous);
+    cap.set_snaplen(snaplen_i32);
+    cap.set_immediate_mode(true);
+    cap.ask_nanosecond_times();
+    cap.activate()
+        .map_err(|e| open_error(&opts.interface, e.code, &e.message, known))?;
+    // Nanoseconds where libpcap gives them (Linux), else microseconds.
+    let resolution = if cap.nanosecond_times() {
         Resolution::Nano
     } else {
         Resolution::Micro
     };
-    let precision = match resolution {
-        Resolution::Nano => pcap::Precision::Nano,
-        Resolution::Micro => pcap::Precision::Micro,
-    };
-    let inactive = Capture::from_device(opts.interface.as_str())
-        .map_err(|e| open_error(&opts.interface, &pcap_message(&e), known))?;
-    let mut cap = inactive
-        .promisc(opts.promiscuous)
-        .snaplen(snaplen_i32)
-        .immediate_mode(true)
-        .precision(precision)
-        .open()
-        .map_err(|e| open_error(&opts.interface, &pcap_message(&e), known))?;
     if let Some(f) = &opts.filter {
-        cap.filter(f, true).map_err(|e| Error::BadFilter {
+        cap.set_filter(f).map_err(|message| Error::BadFilter {
             filter: f.clone(),
-            message: pcap_message(&e),
+            message,
         })?;
     }
-    let cap = cap.setnonblock().map_err(|e| Error::Pcap {
+    cap.set_nonblocking().map_err(|message| Error::Pcap {
         doing: format!("cannot capture on '{}'", opts.interface),
-        message: pcap_message(&e),
+        message,
     })?;
-    let dlt = cap.get_datalink();
-    let link_type = linktype_of_dlt(dlt.0).ok_or_else(|| Error::Pcap {
+    let dlt = cap.datalink();
+    let link_type = linktype_of_dlt(dlt).ok_or_else(|| Error::Pcap {
         doing: format!("cannot capture on '{}'", opts.interface),
-        message: format!("link type {} cannot be written to pcapng", dlt.0),
+        message: format!("link type {dlt} cannot be written to pcapng"),
     })?;
-    let link_name = dlt.get_name().unwrap_or_else(|_| dlt.0.to_string());
+    let link_name = cap.datalink_name().unwrap_or_else(|| dlt.to_string());
     let header = FileHeader {
         application: opts.application.clone(),
         os: Some(std::env::consts::OS.to_string()),
@@ -233,14 +231,14 @@ impl LiveCapture {
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 break Stopped::Duration;
             }
-            let full = match cap.next_packet() {
-                Ok(p) => {
-                    let ticks = packet_ticks(p.header, resolution);
+            let full = match cap.next() {
+                Next::Frame(header, data) => {
+                    let ticks = packet_ticks(&header, resolution);
                     frames += 1;
                     unflushed = true;
-                    output.frame(ticks, p.data, p.header.len)?
+                    output.frame(ticks, data, header.len)?
                 }
-                Err(pcap::Error::TimeoutExpired) => {
+                Next::Empty => {
                     // Nothing queued: flush, then wait for the next frame.
                     if unflushed {
                         output.flush()?;
@@ -255,10 +253,8 @@ impl LiveCapture {
                     }
                     false
                 }
-                Err(pcap::Error::NoMorePackets) => {
-                    break Stopped::InterfaceError("libpcap ended the capture".into())
-                }
-                Err(e) => break Stopped::InterfaceError(pcap_message(&e)),
+                Next::End => break Stopped::InterfaceError("libpcap ended the capture".into()),
+                Next::Error(message) => break Stopped::InterfaceError(message),
             };
             if full {
                 counters = read_counters(&mut cap, frames, counters);
@@ -277,16 +273,16 @@ impl LiveCapture {
                 if count.is_some_and(|n| frames >= n) {
                     break;
                 }
-                let full = match cap.next_packet() {
-                    Ok(p) => {
-                        let ticks = packet_ticks(p.header, resolution);
+                let full = match cap.next() {
+                    Next::Frame(header, data) => {
+                        let ticks = packet_ticks(&header, resolution);
                         if ticks > stop_at {
                             break;
                         }
                         frames += 1;
-                        output.frame(ticks, p.data, p.header.len)?
+                        output.frame(ticks, data, header.len)?
                     }
-                    Err(_) => break,
+                    Next::Empty | Next::End | Next::Error(_) => break,
                 };
                 if full {
                     counters = read_counters(&mut cap, frames, counters);
@@ -306,13 +302,18 @@ impl LiveCapture {
 }
 
 /// Waits until the handle has a frame to read, at most `wait`. A signal ends the wait early
-/// (that is no error: the caller looks at its stop flag next).
-fn wait_readable(cap: &Capture<Active>, wait: Duration) -> std::io::Result<()> {
+/// (that is no error: the caller looks at its stop flag next). Where libpcap has no descriptor to
+/// wait on, it sleeps `wait`.
+fn wait_readable(cap: &Handle, wait: Duration) -> std::io::Result<()> {
+    let Some(fd) = cap.selectable_fd() else {
+        std::thread::sleep(wait);
+        return Ok(());
+    };
     let timeout = Timespec::try_from(wait).unwrap_or(Timespec {
         tv_sec: 0,
         tv_nsec: 100_000_000,
     });
-    let mut fds = [PollFd::new(cap, PollFlags::IN)];
+    let mut fds = [PollFd::new(&fd, PollFlags::IN)];
     match rustix::event::poll(&mut fds, Some(&timeout)) {
         Ok(_) => Ok(()),
         Err(e) if e == rustix::io::Errno::INTR => Ok(()),
@@ -321,15 +322,15 @@ fn wait_readable(cap: &Capture<Active>, wait: Duration) -> std::io::Result<()> {
 }
 
 /// libpcap's counters now, or the previous ones when it cannot say.
-fn read_counters(cap: &mut Capture<Active>, frames: u64, prev: Counters) -> Counters {
+fn read_counters(cap: &mut Handle, frames: u64, prev: Counters) -> Counters {
     match cap.stats() {
-        Ok(s) => Counters {
-            received: u64::from(s.received),
-            dropped_by_os: u64::from(s.dropped),
-            dropped_by_interface: u64::from(s.if_dropped),
+        Some(s) => Counters {
+            received: u64::from(s.ps_recv),
+            dropped_by_os: u64::from(s.ps_drop),
+            dropped_by_interface: u64::from(s.ps_ifdrop),
             delivered: frames,
         },
-        Err(_) => Counters {
+        None => Counters {
             delivered: frames,
             ..prev
         },
@@ -338,7 +339,7 @@ fn read_counters(cap: &mut Capture<Active>, frames: u64, prev: Counters) -> Coun
 
 /// A frame's time in ticks of `resolution` since the epoch (libpcap gives nanoseconds in the
 /// `tv_usec` field when nanosecond precision was asked for). Times before the epoch become 0.
-fn packet_ticks(h: &pcap::PacketHeader, resolution: Resolution) -> u64 {
+fn packet_ticks(h: &PacketHeader, resolution: Resolution) -> u64 {
     let secs = u64::try_from(h.ts.tv_sec).unwrap_or(0);
     let frac = u64::try_from(h.ts.tv_usec).unwrap_or(0);
     secs.saturating_mul(resolution.ticks_per_second())
@@ -357,16 +358,24 @@ fn now_ticks(resolution: Resolution) -> u64 {
     u64::try_from(ticks).unwrap_or(u64::MAX)
 }
 
-/// Classifies a failure to open or activate a handle. `known` says whether libpcap lists the
-/// interface (`None`: the list could not be read).
-pub(crate) fn open_error(interface: &str, message: &str, known: Option<bool>) -> Error {
+/// Classifies a failure to open or activate a handle from `pcap_activate`'s status `code` (0 when
+/// there is none) and libpcap's message. `known` says whether libpcap lists the interface
+/// (`None`: the list could not be read).
+pub(crate) fn open_error(interface: &str, code: i32, message: &str, known: Option<bool>) -> Error {
     let lower = message.to_ascii_lowercase();
-    if known == Some(false) || lower.contains("no such device") {
+    if known == Some(false)
+        || code == libpcap::ERROR_NO_SUCH_DEVICE
+        || lower.contains("no such device")
+    {
         return Error::NoSuchInterface {
             interface: interface.to_string(),
         };
     }
-    if lower.contains("permission") || lower.contains("not permitted") {
+    if code == libpcap::ERROR_PERM_DENIED
+        || code == libpcap::ERROR_PROMISC_PERM_DENIED
+        || lower.contains("permission")
+        || lower.contains("not permitted")
+    {
         return Error::PermissionDenied {
             interface: interface.to_string(),
             detail: one_line(message),
@@ -399,20 +408,30 @@ mod tests {
 
     #[test]
     fn open_failures_are_told_apart() {
-        let e = open_error("nosuch0", "SIOCGIFHWADDR: No such device", None);
+        let e = open_error("nosuch0", -1, "SIOCGIFHWADDR: No such device", None);
         assert!(matches!(e, Error::NoSuchInterface { .. }), "{e}");
         // Unprivileged, libpcap reports the permission problem even for a missing interface: the
         // interface list settles it.
         let perm = "nosuch0: You don't have permission to perform this capture on that device \
                     (socket: Operation not permitted)";
-        let e = open_error("nosuch0", perm, Some(false));
+        let e = open_error("nosuch0", libpcap::ERROR_PERM_DENIED, perm, Some(false));
         assert!(matches!(e, Error::NoSuchInterface { .. }), "{e}");
-        let e = open_error("lo", perm, Some(true));
+        let e = open_error("lo", libpcap::ERROR_PERM_DENIED, perm, Some(true));
         assert!(matches!(e, Error::PermissionDenied { .. }), "{e}");
         assert!(e.to_string().contains("CAP_NET_RAW"), "{e}");
-        let e = open_error("eth9", "something\nelse", Some(true));
+        let e = open_error("eth9", -1, "something\nelse", Some(true));
         assert!(matches!(e, Error::Pcap { .. }), "{e}");
         assert_eq!(e.to_string(), "cannot capture on 'eth9': something else");
+        // The status code alone settles it when libpcap's words do not.
+        let e = open_error("eth9", libpcap::ERROR_NO_SUCH_DEVICE, "eth9: gone", None);
+        assert!(matches!(e, Error::NoSuchInterface { .. }), "{e}");
+        let e = open_error(
+            "lo",
+            libpcap::ERROR_PROMISC_PERM_DENIED,
+            "lo: denied",
+            Some(true),
+        );
+        assert!(matches!(e, Error::PermissionDenied { .. }), "{e}");
     }
 
     #[test]

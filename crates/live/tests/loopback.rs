@@ -1,44 +1,33 @@
 //! Live capture on the loopback interface through the library: frames of a TCP exchange made by the
 //! test land in pcapng (read back with peel-capture), the frame count and the duration stop the
-//! capture, the stop flag drains what the kernel holds, and refusals are told apart. Capturing needs
-//! root: without it these tests skip with a note (CI runs as root).
+//! capture, the stop flag drains what the kernel holds, and refusals are told apart. The interface
+//! list read through the loaded libpcap names loopback with its flags (which checks the `pcap_if`
+//! layout against the real library), and frame times are those of the clock (the `pcap_pkthdr`
+//! layout).
+//!
+//! Runs under peel-testkit's harness: a test that needs root or the libpcap runtime is reported as
+//! ignored with a SKIPPED line when the machine lacks it, and fails under `CI=true`.
 
 #![allow(clippy::unwrap_used)]
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use peel_live::{CaptureOptions, Error, Stopped};
 
-fn is_root() -> bool {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false);
-    if !root {
-        eprintln!("note: not root; live capture test skipped");
-    }
-    root
-}
-
-/// The loopback interface's name, when libpcap lists one.
-fn loopback() -> Option<String> {
-    let name = peel_live::list_interfaces()
+/// The loopback interface's name, as libpcap lists it.
+fn loopback() -> String {
+    peel_live::list_interfaces()
         .unwrap()
         .into_iter()
         .find(|i| i.loopback)
-        .map(|i| i.name);
-    if name.is_none() {
-        eprintln!("note: no loopback interface; live capture test skipped");
-    }
-    name
+        .map(|i| i.name)
+        .expect("libpcap lists no loopback interface")
 }
 
 /// A listener on a free port, and the port.
@@ -68,29 +57,58 @@ fn exchange(l: &TcpListener, port: u16, msg: &[u8]) {
     server.join().unwrap();
 }
 
-/// Payloads of the TCP frames in a pcapng file (Ethernet or cooked, IPv4).
-fn frames(path: &Path) -> Vec<Vec<u8>> {
+/// The frames in a pcapng file, and their times (nanoseconds since the epoch).
+fn frames_and_times(path: &Path) -> Vec<(Vec<u8>, u64)> {
     let mut r = peel_capture::CaptureReader::open(path).unwrap();
     let mut v = Vec::new();
     while let Some(p) = r.next_packet().unwrap() {
-        v.push(p.data.to_vec());
+        v.push((
+            p.data.to_vec(),
+            u64::try_from(p.timestamp.as_nanos()).unwrap(),
+        ));
     }
     assert!(r.warnings().is_empty(), "{:?}", r.warnings());
     v
 }
 
-#[test]
+/// The bytes of the frames in a pcapng file.
+fn frames(path: &Path) -> Vec<Vec<u8>> {
+    frames_and_times(path).into_iter().map(|(f, _)| f).collect()
+}
+
+fn now_ns() -> u64 {
+    let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    u64::try_from(d.as_nanos()).unwrap()
+}
+
+fn the_interface_list_names_loopback_with_its_flags() {
+    // Listing needs no privilege.
+    let all = peel_live::list_interfaces().unwrap();
+    let lo = all.iter().find(|i| i.loopback).expect("no loopback listed");
+    assert!(!lo.name.is_empty());
+    // Linux and macOS name it lo / lo0, and it is up.
+    assert!(lo.name.starts_with("lo"), "{lo:?}");
+    assert!(lo.up && lo.running, "{lo:?}");
+    assert!(!lo.wireless, "{lo:?}");
+    // Every entry has a name, and no two share one.
+    let mut names: Vec<&str> = all.iter().map(|i| i.name.as_str()).collect();
+    assert!(names.iter().all(|n| !n.is_empty()));
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), all.len());
+    let version = peel_live::libpcap_version().unwrap();
+    assert!(version.starts_with("libpcap version "), "{version}");
+}
+
 fn a_stopped_capture_holds_every_frame_of_the_exchange() {
-    if !is_root() {
-        return;
-    }
-    let Some(lo) = loopback() else { return };
+    let lo = loopback();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("lo.pcapng");
     let (l, port) = listener();
     let mut opts = CaptureOptions::new(lo.clone(), &out);
     opts.filter = Some(format!("tcp port {port}"));
     let cap = peel_live::open(&opts).unwrap();
+    let t0 = now_ns();
     let stop = Arc::new(AtomicBool::new(false));
     let runner = {
         let stop = Arc::clone(&stop);
@@ -101,8 +119,15 @@ fn a_stopped_capture_holds_every_frame_of_the_exchange() {
     stop.store(true, Ordering::SeqCst);
     let summary = runner.join().unwrap().unwrap();
     assert_eq!(summary.stopped, Stopped::Signal);
+    let t1 = now_ns();
     assert_eq!(summary.files, vec![out.clone()]);
-    let got = frames(&out);
+    let timed = frames_and_times(&out);
+    // Frame times come from the pcap_pkthdr libpcap filled: within the exchange, in order.
+    for (_, t) in &timed {
+        assert!((t0..=t1).contains(t), "frame at {t}, capture {t0}..{t1}");
+    }
+    assert!(timed.windows(2).all(|w| w[0].1 <= w[1].1));
+    let got: Vec<Vec<u8>> = timed.into_iter().map(|(f, _)| f).collect();
     // SYN, SYN-ACK, ACK, data both ways, FINs: at least seven, and exactly what was counted.
     assert!(got.len() >= 7, "{} frames", got.len());
     assert_eq!(got.len() as u64, summary.frames);
@@ -122,12 +147,8 @@ fn a_stopped_capture_holds_every_frame_of_the_exchange() {
     );
 }
 
-#[test]
 fn the_frame_count_and_the_duration_stop_the_capture() {
-    if !is_root() {
-        return;
-    }
-    let Some(lo) = loopback() else { return };
+    let lo = loopback();
     let dir = tempfile::tempdir().unwrap();
     let (l, port) = listener();
 
@@ -163,8 +184,7 @@ fn the_frame_count_and_the_duration_stop_the_capture() {
     assert!(frames(&out).is_empty());
 }
 
-#[test]
-fn refusals_name_their_cause_and_create_no_file() {
+fn a_missing_interface_is_named_and_no_file_created() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("never.pcapng");
     let opts = CaptureOptions::new("peel-nosuch0", &out);
@@ -173,10 +193,12 @@ fn refusals_name_their_cause_and_create_no_file() {
     };
     assert!(matches!(e, Error::NoSuchInterface { .. }), "{e}");
     assert!(!out.exists());
-    if !is_root() {
-        return;
-    }
-    let Some(lo) = loopback() else { return };
+}
+
+fn a_bad_filter_is_refused_and_no_file_created() {
+    let lo = loopback();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("never.pcapng");
     let mut opts = CaptureOptions::new(lo, &out);
     opts.filter = Some("tcp prot 80".into());
     let Err(e) = peel_live::open(&opts) else {
@@ -185,4 +207,12 @@ fn refusals_name_their_cause_and_create_no_file() {
     assert!(matches!(e, Error::BadFilter { .. }), "{e}");
     assert!(e.to_string().contains("'tcp prot 80'"), "{e}");
     assert!(!out.exists());
+}
+
+peel_testkit::main! {
+    the_interface_list_names_loopback_with_its_flags: [Libpcap],
+    a_stopped_capture_holds_every_frame_of_the_exchange: [Root, Libpcap],
+    the_frame_count_and_the_duration_stop_the_capture: [Root, Libpcap],
+    a_missing_interface_is_named_and_no_file_created: [Libpcap],
+    a_bad_filter_is_refused_and_no_file_created: [Root, Libpcap],
 }
