@@ -1,27 +1,38 @@
-//! Every corpus capture read whole and compared with tshark; gzip copies; Network Monitor files
-//! made by editcap compared with the pcaps they came from.
+//! Every corpus capture read whole and compared with what tshark reads (recorded in
+//! `tests/golden/capture/frames.tsv`, and live); gzip copies; Network Monitor files made by
+//! editcap compared with the pcaps they came from. Runs under `peel_testkit::main!` (see the end).
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::Path;
 use std::process::Command;
 
 use common::*;
 use peel_capture::{CaptureReader, Format, LinkType};
 
-fn is_netmon(p: &Path) -> bool {
-    p.extension().is_some_and(|e| e == "cap")
+const GOLDEN: &str = "capture/frames.tsv";
+const HEADER: &str = "\
+# tshark's frames of every corpus capture, per capture: the frame count and an FNV-1a 64 digest
+# of its lines (each `time_epoch<TAB>cap_len<TAB>len` and a newline) as printed by
+#   TZ=UTC tshark -n --disable-protocol ALL -r CAP -T fields -e frame.time_epoch -e frame.cap_len -e frame.len
+# (tshark 4.0.17). Checked without tshark by `corpus_reads_like_the_recorded_tshark_output`.
+# Re-bless: PEEL_BLESS=1 cargo test -p peel-capture --test corpus recorded_frames_equal_live_tshark
+# capture\tframes\tdigest
+";
+
+/// A capture's frames in the recorded form: `frames<TAB>digest`.
+fn summary(lines: &[String]) -> String {
+    format!("{}\t{}", lines.len(), digest(lines))
 }
 
-#[test]
-fn corpus_reads_like_tshark() {
+/// Every corpus capture reads without warnings, to the frames (times, captured and original
+/// lengths) that tshark read when the expectations were recorded.
+fn corpus_reads_like_the_recorded_tshark_output() {
+    let recorded = read_golden(GOLDEN);
     let files = corpus_files();
-    if files.is_empty() {
-        return;
-    }
-    let mut ours = Vec::new();
+    let mut problems = Vec::new();
     for f in &files {
         let r = read_path(f);
         assert!(
@@ -30,50 +41,38 @@ fn corpus_reads_like_tshark() {
             f.display(),
             r.warnings
         );
-        ours.push(r.frames);
-    }
-    if !have("tshark") || !have("mergecap") {
-        return;
-    }
-    // tshark starts slowly: one run over all pcap and pcapng files concatenated by mergecap
-    // (which cannot take the Network Monitor files, so those get a run each).
-    let dir = tempfile::tempdir().unwrap();
-    let all = dir.path().join("all.pcapng");
-    let (nm, rest): (Vec<_>, Vec<_>) = files.iter().zip(&ours).partition(|(f, _)| is_netmon(f));
-    let st = Command::new("mergecap")
-        .args(["-a", "-F", "pcapng", "-w"])
-        .arg(&all)
-        .args(rest.iter().map(|(f, _)| f))
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let want = tshark_frames(&all);
-    let got: Vec<String> = rest.iter().flat_map(|(_, fr)| as_tshark(fr)).collect();
-    if want != got {
-        // Name the file that differs.
-        for (f, fr) in &rest {
-            let w = tshark_frames(f);
-            let g = as_tshark(fr);
-            assert_eq!(g.len(), w.len(), "{}: frame count", f.display());
-            for (i, (a, b)) in g.iter().zip(&w).enumerate() {
-                assert_eq!(a, b, "{}: frame {}", f.display(), i + 1);
-            }
-        }
-        panic!("concatenated frames differ but no single file does");
-    }
-    for (f, fr) in nm {
-        let w = tshark_frames(f);
-        let g = as_tshark(fr);
-        assert_eq!(g.len(), w.len(), "{}: frame count", f.display());
-        for (i, (a, b)) in g.iter().zip(&w).enumerate() {
-            assert_eq!(a, b, "{}: frame {}", f.display(), i + 1);
+        let rel = relative(f);
+        let got = summary(&as_tshark(&r.frames));
+        match recorded.get(&rel) {
+            Some(want) if *want == got => {}
+            Some(want) => problems.push(format!(
+                "{rel}: peel {got}, recorded {want} (the live test names the frame)"
+            )),
+            None => problems.push(format!("{rel}: not recorded in {GOLDEN}")),
         }
     }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(recorded.len(), files.len(), "captures recorded in {GOLDEN}");
 }
 
-#[test]
+/// tshark today reads every capture as recorded (with `PEEL_BLESS=1`, records it), and as peel
+/// does, frame by frame.
+fn recorded_frames_equal_live_tshark() {
+    let mut live = BTreeMap::new();
+    for f in corpus_files() {
+        let want = tshark_frames(&f);
+        let got = as_tshark(&read_path(&f).frames);
+        assert_eq!(got.len(), want.len(), "{}: frame count", f.display());
+        for (i, (a, b)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(a, b, "{}: frame {}", f.display(), i + 1);
+        }
+        live.insert(relative(&f), summary(&want));
+    }
+    bless_or_compare(GOLDEN, HEADER, &live);
+}
+
 fn netmon_manifest_facts() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let ex1 = root.join("netmon/ccrod-ex1/MS-CCROD_Example1_Win2016_X64_Win10_X64_Domain.cap");
     let r = read_path(&ex1);
     assert_eq!(r.frames.len(), 184);
@@ -99,7 +98,6 @@ fn gzip(b: &[u8]) -> Vec<u8> {
     z.finish().unwrap()
 }
 
-#[test]
 fn gzip_copies_read_the_same() {
     let files = corpus_files();
     let dir = tempfile::tempdir().unwrap();
@@ -128,11 +126,7 @@ fn gzip_copies_read_the_same() {
     }
 }
 
-#[test]
 fn netmon_made_by_editcap_matches_its_pcap() {
-    if corpus().is_none() || !have("editcap") {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let mut checked = 0;
     for f in corpus_files() {
@@ -182,7 +176,7 @@ fn netmon_made_by_editcap_matches_its_pcap() {
             }
             let mem = read_bytes(std::fs::read(&out).unwrap()).unwrap();
             assert_eq!(mem.frames, nm.frames);
-            if checked == 0 && unit == 1_000_000 && have("tshark") {
+            if checked == 0 && unit == 1_000_000 {
                 // 1.x rounds to milliseconds: tshark is the judge of exactly how.
                 assert_eq!(
                     as_tshark(&nm.frames),
@@ -198,4 +192,13 @@ fn netmon_made_by_editcap_matches_its_pcap() {
         }
     }
     assert!(checked > 0, "no Ethernet pcap in the corpus");
+}
+
+peel_testkit::main! {
+    corpus_reads_like_the_recorded_tshark_output: [],
+    recorded_frames_equal_live_tshark: [Tshark],
+    netmon_manifest_facts: [],
+    gzip_copies_read_the_same: [],
+    // editcap comes with tshark (`Need::Editcap` probes `editcap -V`, which exits 1 on 4.0.17).
+    netmon_made_by_editcap_matches_its_pcap: [Tshark],
 }

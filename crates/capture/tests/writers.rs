@@ -1,4 +1,5 @@
-//! Our writers' output read back by us (round trip) and by tshark (same frames).
+//! Our writers' output read back by us (round trip) and by tshark (same frames; the `*_in_tshark`
+//! tests, which need it). Runs under `peel_testkit::main!` (see the end).
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -36,9 +37,9 @@ fn write(w: &mut dyn CaptureWriter, frames: &[Frame]) {
     }
 }
 
-/// tshark sees the same frames: times, lengths and bytes.
-fn check_tshark(path: &Path, expected: &[Frame]) {
-    if !have("tshark") {
+/// tshark sees the same frames: times, lengths and bytes (when `tshark` is asked for).
+fn check_tshark(tshark: bool, path: &Path, expected: &[Frame]) {
+    if !tshark {
         return;
     }
     let bytes = tshark_bytes(path);
@@ -75,12 +76,17 @@ fn truncated(frames: &[Frame], unit: u32) -> Vec<Frame> {
         .collect()
 }
 
-#[test]
+fn pcapng_keeps_everything() {
+    pcapng_case(false);
+}
+
 fn pcapng_keeps_everything_and_opens_in_tshark() {
+    pcapng_case(true);
+}
+
+fn pcapng_case(tshark: bool) {
     let (frames, mut secrets) = corpus_frames();
-    if frames.is_empty() {
-        return;
-    }
+    assert!(!frames.is_empty());
     secrets.push(DecryptionSecrets {
         secrets_type: DecryptionSecrets::TLS_KEY_LOG,
         data: b"CLIENT_RANDOM 00 11\n".to_vec(),
@@ -102,19 +108,24 @@ fn pcapng_keeps_everything_and_opens_in_tshark() {
     assert_eq!(back.frames, frames);
     assert_eq!(back.secrets.len(), secrets.len() + 1);
     assert_eq!(back.secrets[..secrets.len()], secrets[..]);
-    check_tshark(&path, &frames);
+    check_tshark(tshark, &path, &frames);
 }
 
-#[test]
+fn pcap_micro_and_nano_round_trip() {
+    pcap_case(false);
+}
+
 fn pcap_micro_and_nano_open_in_tshark() {
+    pcap_case(true);
+}
+
+fn pcap_case(tshark: bool) {
     let (frames, _) = corpus_frames();
     let eth: Vec<Frame> = frames
         .into_iter()
         .filter(|f| f.link_type == LinkType::ETHERNET)
         .collect();
-    if eth.is_empty() {
-        return;
-    }
+    assert!(!eth.is_empty());
     let dir = tempfile::tempdir().unwrap();
     let micro = dir.path().join("micro.pcap");
     let mut w = create(&micro, Format::Pcap).unwrap();
@@ -139,7 +150,7 @@ fn pcap_micro_and_nano_open_in_tshark() {
     w.finish().unwrap();
     let expect = truncated(&eth, 1000);
     assert_eq!(read_path(&micro).frames, expect);
-    check_tshark(&micro, &expect);
+    check_tshark(tshark, &micro, &expect);
 
     let nano = dir.path().join("nano.pcap");
     let f = std::fs::File::create(&nano).unwrap();
@@ -147,15 +158,20 @@ fn pcap_micro_and_nano_open_in_tshark() {
     write(w.as_mut(), &eth);
     w.finish().unwrap();
     assert_eq!(read_path(&nano).frames, eth);
-    check_tshark(&nano, &eth);
+    check_tshark(tshark, &nano, &eth);
 }
 
-#[test]
+fn netmon_single_and_mixed_link_types_round_trip() {
+    netmon_case(false);
+}
+
 fn netmon_single_and_mixed_link_types_open_in_tshark() {
+    netmon_case(true);
+}
+
+fn netmon_case(tshark: bool) {
     let (frames, _) = corpus_frames();
-    if frames.is_empty() {
-        return;
-    }
+    assert!(!frames.is_empty());
     let dir = tempfile::tempdir().unwrap();
     // All of the corpus: Ethernet, Linux cooked, BSD loopback... so the writer must switch to
     // version 2.1 part way.
@@ -169,7 +185,7 @@ fn netmon_single_and_mixed_link_types_open_in_tshark() {
     let back = read_path(&mixed);
     assert!(back.warnings.is_empty(), "{:?}", back.warnings);
     assert_eq!(back.frames, expect);
-    check_tshark(&mixed, &expect);
+    check_tshark(tshark, &mixed, &expect);
 
     let eth: Vec<Frame> = frames
         .into_iter()
@@ -184,10 +200,9 @@ fn netmon_single_and_mixed_link_types_open_in_tshark() {
     assert_eq!(&bytes[..8], b"GMBU\x00\x02\x01\x00");
     let expect = truncated(&eth, 1000);
     assert_eq!(read_path(&single).frames, expect);
-    check_tshark(&single, &expect);
+    check_tshark(tshark, &single, &expect);
 }
 
-#[test]
 fn empty_files_are_valid() {
     let dir = tempfile::tempdir().unwrap();
     for fmt in [Format::Pcap, Format::PcapNg, Format::NetMon] {
@@ -197,4 +212,14 @@ fn empty_files_are_valid() {
         assert!(r.frames.is_empty() && r.warnings.is_empty(), "{fmt:?}");
         assert_eq!(Format::from_extension(&p), Some(fmt));
     }
+}
+
+peel_testkit::main! {
+    pcapng_keeps_everything: [],
+    pcapng_keeps_everything_and_opens_in_tshark: [Tshark],
+    pcap_micro_and_nano_round_trip: [],
+    pcap_micro_and_nano_open_in_tshark: [Tshark],
+    netmon_single_and_mixed_link_types_round_trip: [],
+    netmon_single_and_mixed_link_types_open_in_tshark: [Tshark],
+    empty_files_are_valid: [],
 }
