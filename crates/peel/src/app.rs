@@ -348,8 +348,23 @@ impl AppRun {
 
 /// Reads a capture once and returns its SIP and HTTP messages.
 pub fn dissect(path: &Path, secrets: &Secrets) -> Result<AppRun, Error> {
+    dissect_tee(path, secrets, &mut |_: u32, _: &Event<'_>| {}).map(|(run, _)| run)
+}
+
+/// [`dissect`], with everything the TLS pass finds also given to `tee` (the Protocol and Info
+/// columns are built from the same pass), and the pass's tracker.
+pub(crate) fn dissect_tee(
+    path: &Path,
+    secrets: &Secrets,
+    tee: &mut dyn TlsSink,
+) -> Result<(AppRun, crate::tls::TlsTracker), Error> {
     let mut sink = AppSink::default();
-    let (tracker, report) = crate::tls::analyze(path, secrets, None, &mut sink)?;
+    let (tracker, report) = crate::tls::analyze(
+        path,
+        secrets,
+        None,
+        &mut crate::columns::Tee(&mut sink, tee),
+    )?;
     sink.finish();
     let mut run = AppRun {
         keepalives: sink.keepalives,
@@ -388,7 +403,7 @@ pub fn dissect(path: &Path, secrets: &Secrets) -> Result<AppRun, Error> {
     }
     run.sip.sort_by_key(|r| r.frame);
     run.http.sort_by_key(|r| r.frame);
-    Ok(run)
+    Ok((run, tracker))
 }
 
 /// What a TCP stream carries, judged from its first line.

@@ -18,6 +18,7 @@
 //! ```
 
 pub mod app;
+pub mod columns;
 pub mod decrypt;
 mod error;
 mod fields;
@@ -30,6 +31,7 @@ mod secrets;
 pub mod tls;
 mod workers;
 
+pub use columns::Columns;
 pub use error::Error;
 pub use fields::DisplayFilter;
 pub use output::{InputKind, OutputPath, Outputs};
