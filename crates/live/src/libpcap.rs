@@ -323,7 +323,8 @@ fn errbuf_text(buf: &ErrBuf) -> String {
     let bytes: Vec<u8> = buf
         .iter()
         .take_while(|&&c| c != 0)
-        .map(|&c| c as u8)
+        // c_char is i8 on x86_64 and u8 on aarch64: the same byte either way.
+        .map(|&c| u8::from_ne_bytes(c.to_ne_bytes()))
         .collect();
     one_line(&String::from_utf8_lossy(&bytes))
 }
@@ -659,11 +660,11 @@ mod tests {
     fn the_error_buffer_is_read_up_to_its_nul() {
         let mut buf: ErrBuf = [0; ERRBUF_SIZE];
         for (i, b) in b"socket: Operation\nnot permitted".iter().enumerate() {
-            buf[i] = *b as c_char;
+            buf[i] = c_char::from_ne_bytes([*b]);
         }
         assert_eq!(errbuf_text(&buf), "socket: Operation not permitted");
         // No NUL at all: the whole buffer, never past it.
-        let full: ErrBuf = [b'x' as c_char; ERRBUF_SIZE];
+        let full: ErrBuf = [c_char::from_ne_bytes([b'x']); ERRBUF_SIZE];
         assert_eq!(errbuf_text(&full).len(), ERRBUF_SIZE);
     }
 
