@@ -2,6 +2,13 @@
 //! blocks (HEADERS / PUSH_PROMISE + CONTINUATION) decompressed with HPACK ([`hpack`], RFC 7541,
 //! Huffman code of Appendix B). One [`Message`] per header block: requests (`:method`, `:path`),
 //! responses (`:status`), trailers.
+//!
+//! Decoding is bounded by work, not only by sizes: HPACK lets a few bytes name a large table
+//! entry, so a block shows at most [`MAX_HEADER_LIST`] bytes of fields (the way
+//! SETTINGS_MAX_HEADER_LIST_SIZE counts them, RFC 9113 section 6.5.2) and a connection at most
+//! [`MAX_CONNECTION_HEADERS`]; the dynamic table is held to the SETTINGS_HEADER_TABLE_SIZE the
+//! decoding side announced (RFC 7541 section 4.2). A block past its budget is still decoded for
+//! the table (the connection stays usable) and its [`Message`] says it was cut.
 
 mod hpack;
 mod huffman;
@@ -15,6 +22,12 @@ pub const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 const MAX_FRAME: usize = 1 << 24;
 /// Largest header block (HEADERS + CONTINUATION).
 const MAX_BLOCK: usize = 1 << 20;
+/// Most decoded bytes of fields shown per header block (name + value + 32 per field, as
+/// SETTINGS_MAX_HEADER_LIST_SIZE counts them); later fields of the block are not shown.
+pub const MAX_HEADER_LIST: usize = 256 * 1024;
+/// Most decoded bytes of fields shown over one connection (both directions); past it, header
+/// blocks are no longer decoded.
+pub const MAX_CONNECTION_HEADERS: usize = 64 << 20;
 
 /// One decoded header block.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,8 +42,13 @@ pub struct Message {
     pub end_stream: bool,
     /// A PUSH_PROMISE's request (its `stream_id` is the promised stream).
     pub promised: bool,
-    /// Why decoding failed (the connection's HPACK state is then lost).
+    /// Why decoding failed (the connection's HPACK state is then lost on that side), or, with
+    /// `truncated`, why fields are missing.
     pub error: Option<Error>,
+    /// Only the block's first fields are shown: it decoded to more than [`MAX_HEADER_LIST`]
+    /// bytes or more than 1024 fields (the connection goes on), or it reached
+    /// [`MAX_CONNECTION_HEADERS`] (the connection's later blocks are not decoded).
+    pub truncated: bool,
 }
 
 impl Message {
@@ -93,6 +111,8 @@ impl Dir {
 /// One connection's HTTP/2 state: index 0 the client, 1 the server.
 pub struct Connection {
     dirs: [Dir; 2],
+    /// Decoded bytes of fields shown so far, against [`MAX_CONNECTION_HEADERS`].
+    shown: usize,
 }
 
 impl Default for Connection {
@@ -106,13 +126,17 @@ impl Connection {
     pub fn new() -> Connection {
         Connection {
             dirs: [Dir::new(true), Dir::new(false)],
+            shown: 0,
         }
     }
 
     /// Bytes from one side; `out` gets every header block they complete.
     pub fn push(&mut self, from_client: bool, bytes: &[u8], out: &mut dyn FnMut(Message)) {
-        let Some(dir) = self.dirs.get_mut(usize::from(!from_client)) else {
-            return;
+        let [client, server] = &mut self.dirs;
+        let (dir, peer) = if from_client {
+            (client, server)
+        } else {
+            (server, client)
         };
         if dir.broken {
             return;
@@ -187,6 +211,18 @@ impl Connection {
                     payload.get(at + 4..end.max(at + 4)).unwrap_or(&[])
                 }
                 0x9 => payload,
+                // SETTINGS (not an ACK): SETTINGS_HEADER_TABLE_SIZE (0x1) bounds the table the
+                // peer's encoder may use for what it sends here.
+                0x4 if flags & 0x1 == 0 => {
+                    for s in payload.chunks_exact(6) {
+                        if let [0, 1, a, b, c, d] = *s {
+                            let v = u32::from_be_bytes([a, b, c, d]);
+                            peer.hpack
+                                .set_limit(usize::try_from(v).unwrap_or(usize::MAX));
+                        }
+                    }
+                    continue;
+                }
                 _ => continue,
             };
             let Some(block) = dir.block.as_mut() else {
@@ -200,8 +236,37 @@ impl Connection {
             // END_HEADERS (0x4) on HEADERS, PUSH_PROMISE and CONTINUATION alike.
             if flags & 0x4 != 0 {
                 if let Some(block) = dir.block.take() {
-                    let (headers, error) = match dir.hpack.decode(&block.bytes) {
-                        Ok(h) => (h, None),
+                    let left = MAX_CONNECTION_HEADERS.saturating_sub(self.shown);
+                    let budget = MAX_HEADER_LIST.min(left);
+                    let (headers, error, truncated) = match dir.hpack.decode(&block.bytes, budget) {
+                        Ok(d) => {
+                            self.shown += d.shown_size;
+                            let error = if !d.truncated {
+                                None
+                            } else if d.list_size > budget && budget < MAX_HEADER_LIST {
+                                // The connection's budget is spent: stop decoding it.
+                                dir.broken = true;
+                                peer.broken = true;
+                                Some(Error::TooLarge {
+                                    what: "HPACK: decoded header bytes on this connection \
+                                           (limit 64 MiB; its later header blocks are not decoded)",
+                                    value: self.shown.saturating_add(d.list_size - d.shown_size),
+                                })
+                            } else if d.list_size > budget {
+                                Some(Error::TooLarge {
+                                    what: "HPACK: decoded header block, name + value + 32 bytes \
+                                           per field (limit 256 KiB; its later fields are not shown)",
+                                    value: d.list_size,
+                                })
+                            } else {
+                                Some(Error::TooLarge {
+                                    what: "HPACK: header fields in one block \
+                                           (limit 1024; the later ones are not shown)",
+                                    value: d.fields,
+                                })
+                            };
+                            (d.headers, error, d.truncated)
+                        }
                         Err(reason) => {
                             dir.broken = true;
                             (
@@ -210,6 +275,7 @@ impl Connection {
                                     offset: 0,
                                     reason: format!("HPACK: {reason}"),
                                 }),
+                                false,
                             )
                         }
                     };
@@ -220,6 +286,7 @@ impl Connection {
                         end_stream: block.end_stream,
                         promised: block.promised,
                         error,
+                        truncated,
                     });
                     if dir.broken {
                         break;
