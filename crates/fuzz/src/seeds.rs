@@ -118,6 +118,7 @@ impl Seeds {
             filters: filter_seeds(),
             ..Seeds::default()
         };
+        hostile_shapes(&mut s);
         let Some(dir) = corpus_dir() else {
             return s;
         };
@@ -403,6 +404,97 @@ fn walk_capture(path: &Path, secrets: &Secrets, s: &mut Seeds) {
         }
         if !st.app.is_empty() {
             s.app_streams.push(st.app);
+        }
+    }
+}
+
+/// Issue 18's reproducers as generated seeds (they need no corpus): an encrypted PKCS#8 key
+/// asking for scrypt N = 2^20, r = 32, p = 16 (4 GiB), a PFX whose eight key bags each ask for
+/// 5,000,000 PBKDF2 iterations (over the per-file work budget together), and a gzip'd Network
+/// Monitor capture (read through the spill file).
+fn hostile_shapes(s: &mut Seeds) {
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        let len = content.len().to_be_bytes();
+        let skip = len.iter().take_while(|&&b| b == 0).count();
+        let len = len.get(skip..).unwrap_or_default();
+        match len {
+            [n] if *n < 0x80 => out.push(*n),
+            [] => out.push(0),
+            _ => {
+                out.push(0x80 | len.len() as u8);
+                out.extend_from_slice(len);
+            }
+        }
+        out.extend_from_slice(content);
+        out
+    }
+    fn uint(v: u64) -> Vec<u8> {
+        let bytes = v.to_be_bytes();
+        let skip = bytes.iter().take_while(|&&b| b == 0).count().min(7);
+        let mut body = bytes.get(skip..).unwrap_or_default().to_vec();
+        if body.first().is_some_and(|&b| b >= 0x80) {
+            body.insert(0, 0);
+        }
+        tlv(0x02, &body)
+    }
+    const PBES2: &[u8] = &[6, 9, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 5, 13];
+    const PBKDF2: &[u8] = &[6, 9, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 5, 12];
+    const SCRYPT: &[u8] = &[6, 9, 0x2b, 6, 1, 4, 1, 0xda, 0x47, 4, 11];
+    const HMAC_SHA256: &[u8] = &[6, 8, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 2, 9];
+    const AES256_CBC: &[u8] = &[6, 9, 0x60, 0x86, 0x48, 1, 0x65, 3, 4, 1, 42];
+    const ID_DATA: &[u8] = &[6, 9, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 7, 1];
+    const SHROUDED_KEY_BAG: &[u8] = &[6, 11, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 12, 10, 1, 2];
+    let encrypted_key = |kdf: Vec<u8>| {
+        let aes = tlv(0x30, &[AES256_CBC, &tlv(0x04, &[7; 16])].concat());
+        let alg = tlv(0x30, &[PBES2, &tlv(0x30, &[kdf, aes].concat())].concat());
+        tlv(0x30, &[alg, tlv(0x04, &[0x5a; 32])].concat())
+    };
+    let salt = tlv(0x04, &[1; 16]);
+    let scrypt = [uint(1 << 20), uint(32), uint(16)].concat();
+    let scrypt = tlv(
+        0x30,
+        &[SCRYPT, &tlv(0x30, &[salt.clone(), scrypt].concat())].concat(),
+    );
+    s.key_files.push(encrypted_key(scrypt));
+    let prf = tlv(0x30, &[HMAC_SHA256, &[5, 0]].concat());
+    let pbkdf2 = [salt, uint(5_000_000), prf].concat();
+    let pbkdf2 = tlv(0x30, &[PBKDF2, &tlv(0x30, &pbkdf2)].concat());
+    let bag = tlv(
+        0x30,
+        &[SHROUDED_KEY_BAG, &tlv(0xa0, &encrypted_key(pbkdf2))].concat(),
+    );
+    let bags = tlv(0x30, &bag.repeat(8));
+    let id_data = |content: &[u8]| tlv(0x30, &[ID_DATA, &tlv(0xa0, &tlv(0x04, content))].concat());
+    let auth_safe = tlv(0x30, &id_data(&bags));
+    s.key_files
+        .push(tlv(0x30, &[uint(3), id_data(&auth_safe)].concat()));
+
+    // Network Monitor 2.0, two Ethernet frames, frame table at the end, gzip'd.
+    let mut cap = b"GMBU\x00\x02\x01\x00".to_vec();
+    for v in [2026u16, 12, 4, 3, 17, 0, 0, 0] {
+        cap.extend_from_slice(&v.to_le_bytes());
+    }
+    cap.resize(128, 0);
+    let mut table = Vec::new();
+    for i in 0..2u8 {
+        table.extend_from_slice(&(cap.len() as u32).to_le_bytes());
+        cap.extend_from_slice(&i64::from(i).to_le_bytes());
+        cap.extend_from_slice(&60u32.to_le_bytes());
+        cap.extend_from_slice(&60u32.to_le_bytes());
+        cap.extend_from_slice(&[0xff; 12]);
+        cap.extend_from_slice(&[0x08, 0x06]);
+        cap.resize(cap.len() + 46, i);
+    }
+    let table_off = (cap.len() as u32).to_le_bytes();
+    if let Some(h) = cap.get_mut(24..32) {
+        h.copy_from_slice(&[table_off, 8u32.to_le_bytes()].concat());
+    }
+    cap.extend_from_slice(&table);
+    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    if std::io::Write::write_all(&mut z, &cap).is_ok() {
+        if let Ok(gz) = z.finish() {
+            s.captures.push(gz);
         }
     }
 }
