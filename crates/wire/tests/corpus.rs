@@ -1,31 +1,110 @@
-//! Interop: every frame of every capture in the shared corpus, and every hex fixture of the unit
-//! tests (written into captures here, fragment sequences in and out of order), decodes to the
-//! layers, innermost addresses and ports that `tshark` shows. Skipped, with a note, when the
-//! corpus or `tshark` is missing.
+//! Interop: every frame of every capture in the corpus, and every hex fixture of the unit tests
+//! (written into captures here, fragment sequences in and out of order), decodes to the layers,
+//! innermost addresses and ports that `tshark` shows. tshark's answers are recorded in
+//! `tests/golden/wire/` (checked without tshark); the `*_live_tshark` tests compare the records
+//! with tshark now and re-bless them with `PEEL_BLESS=1`. Runs under `peel_testkit::main!`.
 
 #![allow(clippy::unwrap_used)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use peel_capture::CaptureReader;
 use peel_wire::{Decoder, Frame, IpHeader, Layer};
 
+const CORPUS_GOLDEN: &str = "wire/corpus-frames.tsv";
+const CORPUS_HEADER: &str = "\
+# The layers, innermost addresses and ports tshark 4.0.17 shows for every frame of every corpus
+# capture, per capture: the frame count and an FNV-1a 64 digest of the frames' lines (each
+# `layers<TAB>src<TAB>dst<TAB>sport<TAB>dport` and a newline, in peel's layer names; addresses
+# and ports blank after ICMP), from
+#   tshark -r CAP -o tcp.desegment_tcp_streams:FALSE -T fields -E occurrence=l -e frame.protocols \\
+#     -e ip.src -e ip.dst -e ipv6.src -e ipv6.dst -e tcp.srcport -e tcp.dstport -e udp.srcport -e udp.dstport
+# (mapped as `tshark_summaries` in crates/wire/tests/corpus.rs does).
+# Re-bless: PEEL_BLESS=1 cargo test -p peel-wire --test corpus recorded_corpus_frames_equal_live_tshark
+# capture\tframes\tdigest
+";
+
+const FIXTURES_GOLDEN: &str = "wire/fixture-frames.tsv";
+const FIXTURES_HEADER: &str = "\
+# The unit tests' hex fixtures (crates/wire/src/decode/fixtures.rs), written into one pcap per
+# group as `fixtures_decode_like_the_recorded_tshark_output` does, as tshark 4.0.17 shows them
+# (same command and mapping as corpus-frames.tsv), one line per frame.
+# Re-bless: PEEL_BLESS=1 cargo test -p peel-wire --test corpus recorded_fixtures_equal_live_tshark
+# group#frame\tlayers\tsrc\tdst\tsport\tdport
+";
+
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
+    peel_testkit::corpus()
 }
 
-fn have_tshark() -> bool {
-    Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+/// FNV-1a (64-bit) of `lines`, each ended by a newline, in hex: a digest that stays the same on
+/// every platform and Rust release, for expectations too long to record in full.
+fn digest(lines: &[String]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for l in lines {
+        for b in l.bytes().chain([b'\n']) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// A recorded expectation file: its rows keyed by their first column (comments skipped).
+fn read_golden(rel: &str) -> BTreeMap<String, String> {
+    let path = peel_testkit::golden_file(rel);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (record it from tshark: see tests/golden/README.md)",
+            path.display()
+        )
+    });
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (k, v) = l.split_once('\t').unwrap_or((l, ""));
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+/// The live side of a recorded expectation: with `PEEL_BLESS=1` writes `rows` (under `header`)
+/// to the file, else asserts that the file holds exactly them.
+fn bless_or_compare(rel: &str, header: &str, rows: &BTreeMap<String, String>) {
+    if std::env::var_os("PEEL_BLESS").is_some_and(|v| v == "1") {
+        let path = peel_testkit::golden_file(rel);
+        let mut text = header.to_string();
+        for (k, v) in rows {
+            text.push_str(&format!("{k}\t{v}\n"));
+        }
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        eprintln!("blessed {}", path.display());
+        return;
+    }
+    let recorded = read_golden(rel);
+    let mut problems = Vec::new();
+    for (k, v) in rows {
+        match recorded.get(k) {
+            Some(r) if r == v => {}
+            Some(r) => problems.push(format!("{k}: tshark now {v:?}, recorded {r:?}")),
+            None => problems.push(format!("{k}: not recorded")),
+        }
+    }
+    for k in recorded.keys().filter(|k| !rows.contains_key(*k)) {
+        problems.push(format!("{k}: recorded but not produced now"));
+    }
+    assert!(
+        problems.is_empty(),
+        "tshark no longer gives what {rel} records (re-bless: see its header):\n{}",
+        problems.join("\n")
+    );
 }
 
 fn captures(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
+    let rd = std::fs::read_dir(dir).unwrap();
     let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
@@ -162,6 +241,25 @@ fn tshark_summaries(path: &Path) -> Vec<Summary> {
         .collect()
 }
 
+impl Summary {
+    /// The recorded form: layers, addresses, ports, tab-separated; after ICMP (whose quoted
+    /// packet tshark and peel describe differently) the addresses and ports are left out.
+    fn line(&self) -> String {
+        let icmp = matches!(self.layers.last(), Some(&"ICMP" | &"ICMPv6"));
+        let (src, dst, sport, dport) = if icmp {
+            ("", "", "", "")
+        } else {
+            (
+                self.src.as_str(),
+                self.dst.as_str(),
+                self.sport.as_str(),
+                self.dport.as_str(),
+            )
+        };
+        format!("{}\t{src}\t{dst}\t{sport}\t{dport}", self.layers.join(" "))
+    }
+}
+
 fn our_summary(f: &Frame<'_>) -> Summary {
     let layers = f
         .layers
@@ -189,84 +287,127 @@ fn our_summary(f: &Frame<'_>) -> Summary {
     }
 }
 
-fn compare_file(path: &Path) -> (usize, Vec<String>) {
-    let expected = tshark_summaries(path);
+/// peel's lines for every frame of `path`, and the frames it decoded with an error although they
+/// were captured whole.
+fn peel_lines(path: &Path) -> (Vec<String>, Vec<String>) {
     let mut r = CaptureReader::open(path).unwrap();
     let mut d = Decoder::new();
+    let mut lines = Vec::new();
     let mut problems = Vec::new();
-    let mut n = 0;
     while let Ok(Some(p)) = r.next_packet() {
         let f = d.decode(p.link_type, p.data, p.timestamp);
-        let mut ours = our_summary(&f);
-        let Some(theirs) = expected.get(n) else {
-            problems.push(format!(
-                "{}: frame {} not in tshark output",
-                path.display(),
-                n + 1
-            ));
-            break;
-        };
-        // tshark gives no ports for an ICMP-quoted packet's transport when we stop at ICMP, and
-        // its ip.src for ICMP errors is the quoted one: compare what both sides decode.
-        if matches!(ours.layers.last(), Some(&"ICMP" | &"ICMPv6")) {
-            ours.src.clone_from(&theirs.src);
-            ours.dst.clone_from(&theirs.dst);
-            ours.sport.clone_from(&theirs.sport);
-            ours.dport.clone_from(&theirs.dport);
-        }
-        if &ours != theirs {
-            problems.push(format!(
-                "{} frame {}: ours {:?}, tshark {:?}",
-                path.display(),
-                n + 1,
-                ours,
-                theirs
-            ));
-        }
+        lines.push(our_summary(&f).line());
         let full = p.orig_len as usize == p.data.len();
         if let Some(e) = f.error.filter(|_| full) {
-            problems.push(format!("{} frame {}: error {e}", path.display(), n + 1));
+            problems.push(format!(
+                "{} frame {}: error {e}",
+                path.display(),
+                lines.len()
+            ));
         }
         if let Some(ip) = f.ip() {
             // The view's header and version agree.
             assert_eq!(matches!(ip.header, IpHeader::V4(_)), ip.version() == 4);
         }
-        n += 1;
     }
-    if n != expected.len() {
+    (lines, problems)
+}
+
+/// tshark's lines for `path` beside peel's, frame by frame: (tshark's lines, differences).
+fn compare_file(path: &Path) -> (Vec<String>, Vec<String>) {
+    let expected: Vec<String> = tshark_summaries(path).iter().map(Summary::line).collect();
+    let (ours, mut problems) = peel_lines(path);
+    for (n, (a, b)) in ours.iter().zip(&expected).enumerate() {
+        if a != b {
+            problems.push(format!(
+                "{} frame {}: ours {a:?}, tshark {b:?}",
+                path.display(),
+                n + 1
+            ));
+        }
+    }
+    if ours.len() != expected.len() {
         problems.push(format!(
             "{}: {} frames read, tshark {}",
             path.display(),
-            n,
+            ours.len(),
             expected.len()
         ));
     }
-    (n, problems)
+    (expected, problems)
 }
 
-#[test]
-fn corpus_frames_match_tshark() {
-    if !have_tshark() {
-        eprintln!("note: tshark missing; skipped");
-        return;
-    }
+fn corpus_files() -> Vec<PathBuf> {
     let dir = corpus_dir();
-    if !dir.is_dir() {
-        eprintln!("note: corpus ({}) missing; skipped", dir.display());
-        return;
-    }
     let mut files = Vec::new();
     captures(&dir, &mut files);
+    assert!(files.len() >= 30, "only {} corpus captures", files.len());
+    files
+}
+
+fn relative(p: &Path) -> String {
+    p.strip_prefix(corpus_dir())
+        .unwrap_or(p)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// A capture's frames in the recorded form: `frames<TAB>digest`.
+fn summary_of(lines: &[String]) -> String {
+    format!("{}\t{}", lines.len(), digest(lines))
+}
+
+/// Every frame of every corpus capture decodes to what tshark showed when it was recorded, and
+/// no whole frame decodes with an error. Needs no tshark.
+fn corpus_frames_decode_like_the_recorded_tshark_output() {
+    let recorded = read_golden(CORPUS_GOLDEN);
+    let files = corpus_files();
+    let mut problems = Vec::new();
+    let mut frames = 0;
+    for f in &files {
+        let rel = relative(f);
+        let (lines, errors) = peel_lines(f);
+        frames += lines.len();
+        problems.extend(errors);
+        let got = summary_of(&lines);
+        match recorded.get(&rel) {
+            Some(want) if *want == got => {}
+            Some(want) => problems.push(format!(
+                "{rel}: peel {got}, recorded {want} (recorded_corpus_frames_equal_live_tshark \
+                 names the frame)"
+            )),
+            None => problems.push(format!("{rel}: not recorded in {CORPUS_GOLDEN}")),
+        }
+    }
+    assert_eq!(recorded.len(), files.len(), "captures in {CORPUS_GOLDEN}");
+    eprintln!(
+        "{} captures, {frames} frames compared with the recorded tshark output",
+        files.len()
+    );
+    assert!(
+        problems.is_empty(),
+        "{} differences:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+/// tshark today shows every corpus frame as peel decodes it (named frame by frame), and as
+/// recorded (with `PEEL_BLESS=1`, records it).
+fn recorded_corpus_frames_equal_live_tshark() {
+    let files = corpus_files();
     // tshark start-up dominates: run the files in parallel.
-    let results: Vec<(usize, Vec<String>)> = std::thread::scope(|s| {
+    let results: Vec<(Vec<String>, Vec<String>)> = std::thread::scope(|s| {
         let handles: Vec<_> = files.iter().map(|f| s.spawn(|| compare_file(f))).collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let mut frames = 0;
     let mut problems = Vec::new();
-    for (n, p) in results {
-        frames += n;
+    let mut live = BTreeMap::new();
+    for (f, (lines, p)) in files.iter().zip(results) {
+        frames += lines.len();
         problems.extend(p);
+        live.insert(relative(f), summary_of(&lines));
     }
     eprintln!(
         "{} captures, {} frames compared with tshark",
@@ -279,6 +420,7 @@ fn corpus_frames_match_tshark() {
         problems.len(),
         problems.join("\n")
     );
+    bless_or_compare(CORPUS_GOLDEN, CORPUS_HEADER, &live);
 }
 
 #[path = "../src/decode/fixtures.rs"]
@@ -317,18 +459,14 @@ fn write_pcap(path: &Path, link: u32, frames: &[Vec<u8>]) {
     std::fs::write(path, out).unwrap();
 }
 
-#[test]
-fn fixtures_match_tshark() {
+/// The fixture groups: (name, link type, frames), each written into one pcap.
+fn fixture_groups() -> Vec<(&'static str, u32, Vec<&'static str>)> {
     use fixtures::*;
-    if !have_tshark() {
-        eprintln!("note: tshark missing; skipped");
-        return;
-    }
-    let groups: &[(&str, u32, &[&str])] = &[
+    vec![
         (
             "ethernet",
             1,
-            &[
+            vec![
                 ETH_IPV4_TCP,
                 VLAN_IPV4_UDP,
                 QINQ_IPV6_TCP,
@@ -352,49 +490,109 @@ fn fixtures_match_tshark() {
                 GRE_IN_IPV6_IPV4_UDP,
             ],
         ),
-        ("frag4-in-order", 1, &[FRAG4_0, FRAG4_1, FRAG4_2]),
+        ("frag4-in-order", 1, vec![FRAG4_0, FRAG4_1, FRAG4_2]),
         (
             "frag4-overlap",
             1,
-            &[FRAG4_2, FRAG4_OVERLAP, FRAG4_0, FRAG4_1],
+            vec![FRAG4_2, FRAG4_OVERLAP, FRAG4_0, FRAG4_1],
         ),
         (
             "frag6-out-of-order",
             1,
-            &[FRAG6_3, FRAG6_1, FRAG6_0, FRAG6_2],
+            vec![FRAG6_3, FRAG6_1, FRAG6_0, FRAG6_2],
         ),
-        ("sll", 113, &[SLL_IPV4_TCP]),
-        ("sll2", 276, &[SLL2_IPV6_UDP]),
-        ("null", 0, &[NULL_LE_IPV4_TCP, NULL_BE_IPV6_TCP]),
-        ("loop", 108, &[LOOP_IPV6_UDP]),
-        ("raw", 101, &[RAW_IPV4_UDP, RAW_IPV6_TCP]),
-        ("ipv4", 228, &[IPV4_LINK_UDP]),
-        ("ipv6", 229, &[IPV6_LINK_UDP]),
-    ];
+        ("sll", 113, vec![SLL_IPV4_TCP]),
+        ("sll2", 276, vec![SLL2_IPV6_UDP]),
+        ("null", 0, vec![NULL_LE_IPV4_TCP, NULL_BE_IPV6_TCP]),
+        ("loop", 108, vec![LOOP_IPV6_UDP]),
+        ("raw", 101, vec![RAW_IPV4_UDP, RAW_IPV6_TCP]),
+        ("ipv4", 228, vec![IPV4_LINK_UDP]),
+        ("ipv6", 229, vec![IPV6_LINK_UDP]),
+    ]
+}
+
+/// Writes every fixture group into a pcap in `dir`: (group, path, frames).
+fn fixture_captures(dir: &Path) -> Vec<(&'static str, PathBuf, usize)> {
+    fixture_groups()
+        .into_iter()
+        .map(|(name, link, fx)| {
+            let path = dir.join(format!("{name}.pcap"));
+            let data: Vec<Vec<u8>> = fx.iter().map(|f| hex(f)).collect();
+            write_pcap(&path, link, &data);
+            (name, path, fx.len())
+        })
+        .collect()
+}
+
+/// `group#NN` → line, the recorded form of the fixtures.
+fn keyed(name: &str, lines: &[String]) -> Vec<(String, String)> {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (format!("{name}#{:02}", i + 1), l.clone()))
+        .collect()
+}
+
+/// Every fixture decodes to the line tshark showed when it was recorded. Needs no tshark.
+fn fixtures_decode_like_the_recorded_tshark_output() {
+    let recorded = read_golden(FIXTURES_GOLDEN);
     let dir = tempfile::tempdir().unwrap();
-    let results: Vec<(usize, Vec<String>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = groups
-            .iter()
-            .map(|(name, link, fx)| {
-                let path = dir.path().join(format!("{name}.pcap"));
-                s.spawn(move || {
-                    let data: Vec<Vec<u8>> = fx.iter().map(|f| hex(f)).collect();
-                    write_pcap(&path, *link, &data);
-                    let (n, p) = compare_file(&path);
-                    assert_eq!(n, fx.len(), "{name}");
-                    (n, p)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    let frames: usize = results.iter().map(|r| r.0).sum();
-    let problems: Vec<String> = results.into_iter().flat_map(|r| r.1).collect();
-    eprintln!("{frames} fixture frames compared with tshark");
+    let mut ours = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (name, path, n) in fixture_captures(dir.path()) {
+        let (lines, errors) = peel_lines(&path);
+        assert_eq!(lines.len(), n, "{name}");
+        problems.extend(errors);
+        ours.extend(keyed(name, &lines));
+    }
+    for (k, v) in &ours {
+        match recorded.get(k) {
+            Some(r) if r == v => {}
+            Some(r) => problems.push(format!("{k}: ours {v:?}, recorded {r:?}")),
+            None => problems.push(format!("{k}: not recorded in {FIXTURES_GOLDEN}")),
+        }
+    }
+    assert_eq!(recorded.len(), ours.len(), "frames in {FIXTURES_GOLDEN}");
     assert!(
         problems.is_empty(),
         "{} differences:\n{}",
         problems.len(),
         problems.join("\n")
     );
+}
+
+/// tshark today shows every fixture as peel decodes it, and as recorded (with `PEEL_BLESS=1`,
+/// records it).
+fn recorded_fixtures_equal_live_tshark() {
+    let dir = tempfile::tempdir().unwrap();
+    let groups = fixture_captures(dir.path());
+    let results: Vec<(Vec<String>, Vec<String>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = groups
+            .iter()
+            .map(|(_, path, _)| s.spawn(move || compare_file(path)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut live = BTreeMap::new();
+    let mut problems = Vec::new();
+    for ((name, _, n), (lines, p)) in groups.iter().zip(results) {
+        assert_eq!(lines.len(), *n, "{name}: tshark frames");
+        problems.extend(p);
+        live.extend(keyed(name, &lines));
+    }
+    eprintln!("{} fixture frames compared with tshark", live.len());
+    assert!(
+        problems.is_empty(),
+        "{} differences:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    bless_or_compare(FIXTURES_GOLDEN, FIXTURES_HEADER, &live);
+}
+
+peel_testkit::main! {
+    corpus_frames_decode_like_the_recorded_tshark_output: [],
+    recorded_corpus_frames_equal_live_tshark: [Tshark],
+    fixtures_decode_like_the_recorded_tshark_output: [],
+    recorded_fixtures_equal_live_tshark: [Tshark],
 }
