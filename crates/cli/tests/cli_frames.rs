@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{corpus_dir, peel, peel_bin, repo_root, tshark_available};
+use common::{corpus_dir, peel, peel_bin, repo_root};
 
 fn sample() -> std::path::PathBuf {
     repo_root().join("tests/samples/lync-sip-tls/sip-tls.pcap")
@@ -18,7 +18,6 @@ fn frame_count_json(stdout: &str) -> usize {
     stdout.lines().filter(|l| l.starts_with('{')).count()
 }
 
-#[test]
 fn sample_lists_63_frames_with_one_tcp_stream() {
     let s = sample();
     let (code, out, err) = peel(&["frames", "--json", s.to_str().unwrap()]);
@@ -36,7 +35,6 @@ fn sample_lists_63_frames_with_one_tcp_stream() {
     assert!(text.lines().next().unwrap().contains("[SYN]"), "{text}");
 }
 
-#[test]
 fn cut_captures_never_panic_and_say_what_they_read() {
     let full = std::fs::read(sample()).unwrap();
     let (_, all, _) = peel(&["frames", "--json", sample().to_str().unwrap()]);
@@ -71,7 +69,6 @@ fn cut_captures_never_panic_and_say_what_they_read() {
     assert!(last > total / 2);
 }
 
-#[test]
 fn unreadable_inputs_exit_2_with_one_clear_line() {
     let tmp = tempfile::tempdir().unwrap();
     let html = tmp.path().join("page.cap");
@@ -91,7 +88,6 @@ fn unreadable_inputs_exit_2_with_one_clear_line() {
     assert_eq!(code, 2, "{err}");
 }
 
-#[test]
 fn stdin_and_gzip_read_like_the_file() {
     let bytes = std::fs::read(sample()).unwrap();
     let mut child = Command::new(peel_bin())
@@ -110,17 +106,12 @@ fn stdin_and_gzip_read_like_the_file() {
     assert_eq!(frame_count_json(&String::from_utf8_lossy(&out.stdout)), 63);
 }
 
-#[test]
 fn saved_frames_open_in_tshark_with_the_same_frames() {
-    if !tshark_available() {
-        return;
-    }
     let tmp = tempfile::tempdir().unwrap();
     let mut inputs = vec![sample()];
-    if let Some(c) = corpus_dir() {
-        inputs.push(c.join("wireshark/dhe1/dhe1.pcapng.gz"));
-        inputs.push(c.join("netmon/ccrod-ex1/MS-CCROD_Example1_Win2016_X64_Win10_X64_Domain.cap"));
-    }
+    let c = corpus_dir();
+    inputs.push(c.join("wireshark/dhe1/dhe1.pcapng.gz"));
+    inputs.push(c.join("netmon/ccrod-ex1/MS-CCROD_Example1_Win2016_X64_Win10_X64_Domain.cap"));
     for input in &inputs {
         let want = tshark_frames(input);
         for ext in ["pcap", "pcapng", "cap"] {
@@ -185,7 +176,6 @@ fn tshark_frames(p: &Path) -> Vec<(f64, String, String)> {
         .collect()
 }
 
-#[test]
 fn conversations_list_the_streams() {
     let (code, out, err) = peel(&["conversations", "--json", sample().to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
@@ -205,9 +195,8 @@ fn conversations_list_the_streams() {
     assert_eq!(frames, 63);
 }
 
-#[test]
 fn a_closed_pipe_is_a_normal_exit() {
-    let Some(c) = corpus_dir() else { return };
+    let c = corpus_dir();
     let big = c.join("ja4/http2-with-cookies/http2-with-cookies.pcapng");
     let mut child = Command::new(peel_bin())
         .args(["frames"])
@@ -228,7 +217,6 @@ fn a_closed_pipe_is_a_normal_exit() {
 }
 
 /// A capture that starts mid-connection numbers both directions from 1, as tshark does.
-#[test]
 fn mid_connection_sequence_numbers_start_at_one() {
     let tmp = tempfile::tempdir().unwrap();
     let cut = tmp.path().join("mid.pcap");
@@ -250,4 +238,15 @@ fn mid_connection_sequence_numbers_start_at_one() {
     ]);
     let first = text.lines().next().unwrap_or("");
     assert!(first.trim_start().starts_with("1 "), "{text}");
+}
+
+peel_testkit::main! {
+    sample_lists_63_frames_with_one_tcp_stream: [],
+    cut_captures_never_panic_and_say_what_they_read: [],
+    unreadable_inputs_exit_2_with_one_clear_line: [],
+    stdin_and_gzip_read_like_the_file: [],
+    saved_frames_open_in_tshark_with_the_same_frames: [Tshark],
+    conversations_list_the_streams: [],
+    a_closed_pipe_is_a_normal_exit: [],
+    mid_connection_sequence_numbers_start_at_one: [],
 }

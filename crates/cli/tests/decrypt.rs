@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{corpus_dir, peel, tshark_available};
+use common::{corpus_dir, peel};
 
 /// tshark's decrypted bytes of stream `n` (client lines, server lines), with optional key options.
 fn tshark_follow(cap: &Path, opts: &[String], n: u32) -> (Vec<u8>, Vec<u8>) {
@@ -88,12 +88,8 @@ fn keyed_cases(corpus: &Path) -> Vec<Case> {
 
 /// For every corpus case with a private key: tshark with NO key on peel's output decrypts every
 /// stream to the same bytes as tshark with the key on the original.
-#[test]
 fn decrypted_copies_open_decrypted_in_tshark_without_the_key() {
-    let Some(corpus) = corpus_dir() else { return };
-    if !tshark_available() {
-        return;
-    }
+    let corpus = corpus_dir();
     let tmp = tempfile::tempdir().unwrap();
     let mut problems = Vec::new();
     let cases = keyed_cases(&corpus);
@@ -178,12 +174,8 @@ fn decrypted_copies_open_decrypted_in_tshark_without_the_key() {
 }
 
 /// tshark reads the cleartext capture as SIP/HTTP with as many messages as from the decrypted original.
-#[test]
 fn cleartext_capture_reads_as_sip_and_http() {
-    let Some(corpus) = corpus_dir() else { return };
-    if !tshark_available() {
-        return;
-    }
+    let corpus = corpus_dir();
     let g = corpus.join("generated");
     let tmp = tempfile::tempdir().unwrap();
     // (case, key, protocol, TLS port, port in the cleartext capture)
@@ -308,9 +300,8 @@ fn hex_lower(b: &[u8]) -> String {
 
 /// Every output of every command (files, stdout, stderr) is scanned for the private key (DER
 /// windows as bytes and hex, the PEM body lines) and the password: none may appear.
-#[test]
 fn no_output_holds_the_key_or_the_password() {
-    let Some(corpus) = corpus_dir() else { return };
+    let corpus = corpus_dir();
     let g = corpus.join("generated");
     let pem = std::fs::read_to_string(g.join("server.key.pem")).unwrap();
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
@@ -429,9 +420,8 @@ fn no_output_holds_the_key_or_the_password() {
 }
 
 /// `-Y` limits the shared secrets to the sessions of streams the filter shows.
-#[test]
 fn display_filter_limits_the_shared_secrets() {
-    let Some(corpus) = corpus_dir() else { return };
+    let corpus = corpus_dir();
     let g = corpus.join("generated");
     let b = g.join("b-tls10-rsa-aes128cbc-sha-sip-resume/capture.pcap");
     let key = g.join("server.rsa.pem");
@@ -468,4 +458,11 @@ fn display_filter_limits_the_shared_secrets() {
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("ip.addr"), "{err}");
+}
+
+peel_testkit::main! {
+    decrypted_copies_open_decrypted_in_tshark_without_the_key: [Tshark],
+    cleartext_capture_reads_as_sip_and_http: [Tshark],
+    no_output_holds_the_key_or_the_password: [],
+    display_filter_limits_the_shared_secrets: [],
 }

@@ -74,14 +74,14 @@ struct Fixture {
     tmp: tempfile::TempDir,
 }
 
-fn fixture() -> Option<Fixture> {
-    let g = corpus_dir()?.join("generated");
-    Some(Fixture {
+fn fixture() -> Fixture {
+    let g = corpus_dir().join("generated");
+    Fixture {
         cap: g.join("a-tls12-rsa-aes128cbc-sha-sip/capture.pcap"),
         key: g.join("server.key.pem"),
         g,
         tmp: tempfile::tempdir().unwrap(),
-    })
+    }
 }
 
 /// The records of a classic little-endian pcap file: (offset, length) of each, header included.
@@ -119,7 +119,7 @@ const SERVER_HELLO: [u8; 6] = [0x16, 0x03, 0x03, 0x00, 0x3d, 0x02];
 
 #[test]
 fn key_and_password_errors_stop_the_command() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     let (g, tmp) = (&f.g, f.tmp.path());
     let cap = s(&f.cap);
     let wrong = tmp.join("wrong-password");
@@ -216,7 +216,7 @@ fn key_and_password_errors_stop_the_command() {
 
 #[test]
 fn key_log_errors() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     let tmp = f.tmp.path();
     let cap = s(&f.cap);
     // Not a key log.
@@ -258,7 +258,7 @@ fn key_log_errors() {
 #[test]
 #[allow(clippy::vec_init_then_push)] // one case a paragraph, each with its comment
 fn sessions_that_stay_encrypted_say_why() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     let (g, tmp) = (&f.g, f.tmp.path());
     let key = s(&f.key);
     // (capture, extra arguments, the reason `peel tls` gives).
@@ -367,7 +367,7 @@ fn sessions_that_stay_encrypted_say_why() {
 
 #[test]
 fn capture_errors() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     let tmp = f.tmp.path();
     // Not a capture; a folder; a missing file.
     let html = tmp.join("page.pcap");
@@ -451,7 +451,7 @@ fn capture_errors() {
 
 #[test]
 fn a_bad_display_filter_points_at_the_token() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     let r = peel(&["frames", s(&f.cap), "-Y", "tcp.prot == 5061"], &[]);
     assert_eq!(r.code, 2);
     assert!(r.out.is_empty());

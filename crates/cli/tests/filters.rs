@@ -14,7 +14,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{corpus_dir, peel, peel_bin, tshark_available};
+use common::{corpus_dir, peel, peel_bin};
 
 /// One row of `data/filters.tsv`.
 struct Row {
@@ -51,9 +51,7 @@ fn rows() -> Vec<Row> {
 
 fn peel_frames(capture: &Path, filter: &str, extra: &[String]) -> Result<Vec<u64>, String> {
     let mut cmd = Command::new(peel_bin());
-    if let Some(dir) = corpus_dir() {
-        cmd.current_dir(dir);
-    }
+    cmd.current_dir(corpus_dir());
     let out = cmd
         .args(["frames", "--json", "-Y", filter])
         .args(extra)
@@ -77,9 +75,7 @@ fn peel_frames(capture: &Path, filter: &str, extra: &[String]) -> Result<Vec<u64
 
 fn tshark_frames(capture: &Path, filter: &str, extra: &[String]) -> Result<Vec<u64>, String> {
     let mut cmd = Command::new("tshark");
-    if let Some(dir) = corpus_dir() {
-        cmd.current_dir(dir);
-    }
+    cmd.current_dir(corpus_dir());
     let out = cmd
         .args(["-n", "-r"])
         .arg(capture)
@@ -105,14 +101,84 @@ fn describe(v: &[u64]) -> String {
     format!("{} frames [{}{more}]", v.len(), shown.join(" "))
 }
 
-/// Runs one row; `None` when it agrees.
-fn check(corpus: &Path, r: &Row) -> Option<String> {
-    let cap = match r.capture.strip_prefix("data/") {
+/// The capture a row names: `data/...` beside these tests, else in the corpus.
+fn row_capture(corpus: &Path, r: &Row) -> std::path::PathBuf {
+    match r.capture.strip_prefix("data/") {
         Some(name) => Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/data")
             .join(name),
         None => corpus.join(&r.capture),
-    };
+    }
+}
+
+/// The key of a row's recorded tshark answer in `tests/golden/filters.tsv`.
+fn golden_key(r: &Row) -> String {
+    format!(
+        "{}\t{}\t{}",
+        r.capture,
+        r.same_as.as_deref().unwrap_or(&r.filter),
+        r.tshark_args.join(" ")
+    )
+}
+
+const GOLDEN: &str = "filters.tsv";
+const HEADER: &str = "\
+# The frames tshark displays for each filter of crates/cli/tests/data/filters.tsv (the Wireshark
+# filter for Network Monitor rows), run in tests/corpus as:
+#   tshark -n -r CAPTURE TSHARK_ARGS -Y FILTER -T fields -e frame.number
+# Re-bless: PEEL_BLESS=1 cargo test -p peel-cli --test filters filters_agree_with_tshark
+# capture\tfilter\ttshark_args\tframes (space-separated)
+";
+
+fn read_golden() -> std::collections::HashMap<String, Vec<u64>> {
+    let path = peel_testkit::golden_file(GOLDEN);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (bless it from tshark, see its header)",
+            path.display()
+        )
+    });
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (key, frames) = l.rsplit_once('\t').expect("four columns");
+            let v = frames
+                .split_whitespace()
+                .map(|n| n.parse().expect("frame number"))
+                .collect();
+            (key.to_string(), v)
+        })
+        .collect()
+}
+
+/// Runs one row against live tshark; `None` when it agrees.
+fn check(corpus: &Path, r: &Row) -> Option<String> {
+    check_against(corpus, r, |cap, reference| {
+        tshark_frames(cap, reference, &r.tshark_args)
+    })
+}
+
+/// Runs one row against the recorded tshark answer; `None` when it agrees.
+fn check_recorded(
+    corpus: &Path,
+    r: &Row,
+    recorded: &std::collections::HashMap<String, Vec<u64>>,
+) -> Option<String> {
+    check_against(corpus, r, |_, _| {
+        recorded
+            .get(&golden_key(r))
+            .cloned()
+            .ok_or_else(|| format!("not recorded in tests/golden/{GOLDEN} (re-bless)"))
+    })
+}
+
+/// Runs one row; `want` gives tshark's frames for (capture, Wireshark filter).
+fn check_against(
+    corpus: &Path,
+    r: &Row,
+    want: impl Fn(&Path, &str) -> Result<Vec<u64>, String>,
+) -> Option<String> {
+    let cap = row_capture(corpus, r);
     let at = format!(
         "filters.tsv line {} ({}, {:?})",
         r.line, r.capture, r.filter
@@ -138,7 +204,7 @@ fn check(corpus: &Path, r: &Row) -> Option<String> {
             Err(e) => return Some(format!("{at}: {e}")),
         }
     }
-    match tshark_frames(&cap, reference, &r.tshark_args) {
+    match want(&cap, reference) {
         Ok(want) if want == got => None,
         Ok(want) => Some(format!(
             "{at}: peel shows {}, tshark -Y {reference:?} {}",
@@ -149,12 +215,8 @@ fn check(corpus: &Path, r: &Row) -> Option<String> {
     }
 }
 
-#[test]
 fn filters_agree_with_tshark() {
-    let Some(corpus) = corpus_dir() else { return };
-    if !tshark_available() {
-        return;
-    }
+    let corpus = corpus_dir();
     let rows = rows();
     let wireshark_rows = rows.iter().filter(|r| r.same_as.is_none()).count();
     assert!(wireshark_rows >= 60, "only {wireshark_rows} filter rows");
@@ -187,6 +249,17 @@ fn filters_agree_with_tshark() {
             .flat_map(|h| h.join().expect("worker"))
             .collect()
     });
+    if std::env::var_os("PEEL_BLESS").is_some() {
+        let mut text = HEADER.to_string();
+        for r in &rows {
+            let reference = r.same_as.as_deref().unwrap_or(&r.filter);
+            let cap = row_capture(&corpus, r);
+            let frames = tshark_frames(&cap, reference, &r.tshark_args).unwrap_or_default();
+            let shown: Vec<String> = frames.iter().map(u64::to_string).collect();
+            text.push_str(&format!("{}\t{}\n", golden_key(r), shown.join(" ")));
+        }
+        std::fs::write(peel_testkit::golden_file(GOLDEN), text).expect("write golden");
+    }
     eprintln!(
         "{} of {} filter rows agree with tshark",
         rows.len() - failures.len(),
@@ -195,7 +268,39 @@ fn filters_agree_with_tshark() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-#[test]
+/// Every row against tshark's recorded answer (`tests/golden/filters.tsv`): runs without tshark.
+fn filters_agree_with_recorded_tshark() {
+    let corpus = corpus_dir();
+    let recorded = read_golden();
+    let rows = rows();
+    assert!(rows.len() >= 150, "only {} filter rows", rows.len());
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
+    let chunk = rows.len().div_ceil(threads);
+    let failures: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = rows
+            .chunks(chunk.max(1))
+            .map(|part| {
+                let (corpus, recorded) = (&corpus, &recorded);
+                s.spawn(move || {
+                    part.iter()
+                        .filter_map(|r| check_recorded(corpus, r, recorded))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("worker"))
+            .collect()
+    });
+    eprintln!(
+        "{} of {} filter rows agree with the recorded tshark output",
+        rows.len() - failures.len(),
+        rows.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 fn filter_errors_exit_2_with_a_caret() {
     // The filter is compiled before the capture is opened, so no capture is needed.
     let (code, out, err) = peel(&["frames", "-Y", "ip.adr == 10.0.0.1", "missing.pcap"]);
@@ -226,9 +331,8 @@ fn filter_errors_exit_2_with_a_caret() {
 
 /// Standard input is read twice when the filter needs SIP or HTTP from a first pass (it is
 /// kept in a temporary file): the frames are those of the same capture given by name.
-#[test]
 fn sip_filter_on_standard_input() {
-    let Some(corpus) = corpus_dir() else { return };
+    let corpus = corpus_dir();
     let cap = corpus.join("generated/a-tls12-rsa-aes128cbc-sha-sip/capture.pcap");
     let key = corpus.join("generated/server.key.pem");
     let filter = "sip.CSeq.method == \"INVITE\"";
@@ -262,12 +366,8 @@ fn sip_filter_on_standard_input() {
     assert!(err.contains("TLS session not decrypted"), "{err}");
 }
 
-#[test]
 fn write_saves_exactly_the_displayed_frames() {
-    let Some(corpus) = corpus_dir() else { return };
-    if !tshark_available() {
-        return;
-    }
+    let corpus = corpus_dir();
     let cap = corpus.join("netmon/wiki-ftpv6-1/FTPv6-1.cap");
     let filter = "ip.addr == 81.131.67.131 && (udp || tcp.len > 0)";
     let shown = peel_frames(&cap, filter, &[]).unwrap();
@@ -318,4 +418,12 @@ fn write_saves_exactly_the_displayed_frames() {
             "{ext}"
         );
     }
+}
+
+peel_testkit::main! {
+    filters_agree_with_recorded_tshark: [],
+    filters_agree_with_tshark: [Tshark],
+    filter_errors_exit_2_with_a_caret: [],
+    sip_filter_on_standard_input: [],
+    write_saves_exactly_the_displayed_frames: [Tshark],
 }

@@ -227,19 +227,16 @@ fn cli_filter_error(capture: &str, filter: &str) -> String {
 /// Every endpoint returns the records the CLI prints with `--json` (the same values, so the same
 /// keys), the frames filtered and paged as `peel frames -Y` selects them, a bad filter's caret
 /// message as `peel frames -Y` prints it, and the bytes `peel follow` writes.
-#[test]
 fn api_equals_the_cli() {
     let (cap, key) = sample();
     let mut cases = vec![(cap, key)];
-    if let Some(c) = corpus_dir() {
-        let g = c.join("generated");
-        for case in [
-            "a-tls12-rsa-aes128cbc-sha-sip",
-            "c-tls12-rsa-aes256gcm-sha384-http-ipv6",
-            "g2-tls12-rsa-aes128gcm-sha256-http-ticket-resume",
-        ] {
-            cases.push((g.join(case).join("capture.pcap"), g.join("server.key.pem")));
-        }
+    let g = corpus_dir().join("generated");
+    for case in [
+        "a-tls12-rsa-aes128cbc-sha-sip",
+        "c-tls12-rsa-aes256gcm-sha384-http-ipv6",
+        "g2-tls12-rsa-aes128gcm-sha256-http-ticket-resume",
+    ] {
+        cases.push((g.join(case).join("capture.pcap"), g.join("server.key.pem")));
     }
     for (cap, key) in &cases {
         let (c, k) = (cap.to_str().unwrap(), key.to_str().unwrap());
@@ -314,7 +311,6 @@ fn api_equals_the_cli() {
 }
 
 /// Bad requests get a 4xx and a reason; the server keeps serving.
-#[test]
 fn bad_requests_get_4xx() {
     let (cap, key) = sample();
     let s = serve(&cap, &["-k", key.to_str().unwrap()]);
@@ -373,7 +369,6 @@ fn base64_decode(text: &str) -> Vec<u8> {
 /// The key is loaded from PKCS#12 with a password file; no response (the page, every endpoint,
 /// every frame's bytes, both stream directions, every ladder) holds the key's PEM body, its DER
 /// bytes (raw or hex), or the password.
-#[test]
 fn never_serves_key_material() {
     let (cap, key_pem) = sample();
     let dir = key_pem.parent().unwrap();
@@ -480,10 +475,7 @@ fn browser() -> Option<(PathBuf, PathBuf)> {
     let driver = find(&["chromedriver"]);
     match (chromium, driver) {
         (Some(c), Some(d)) => Some((c, d)),
-        _ => {
-            eprintln!("note: chromium or chromedriver not installed; browser test skipped");
-            None
-        }
+        _ => None,
     }
 }
 
@@ -718,11 +710,8 @@ fn click_arrow(b: &Browser, i: usize) -> String {
 /// same frames as `peel frames -Y`), a bad filter's caret message, a SIP call's ladder (the
 /// arrows the API reports, INVITE and 200 among them) and a message's text on click, the TLS
 /// table and a decrypted stream.
-#[test]
 fn web_view_in_chromium() {
-    let Some((chromium, driver)) = browser() else {
-        return;
-    };
+    let (chromium, driver) = browser().expect("chromium and chromedriver (declared need)");
     let (cap, key) = sample();
     let (c, k) = (cap.to_str().unwrap(), key.to_str().unwrap());
     let s = serve(&cap, &["-k", k]);
@@ -835,12 +824,9 @@ fn web_view_in_chromium() {
 /// The ladder of generated case a (the call with the INVITE), with the INVITE's text open, as a
 /// PNG: written to a temporary folder, and to `docs/images/ladder-case-a.png` when
 /// `PEEL_WRITE_DOCS_SCREENSHOT` is set.
-#[test]
 fn ladder_screenshot_of_case_a() {
-    let Some(corpus) = corpus_dir() else { return };
-    let Some((chromium, driver)) = browser() else {
-        return;
-    };
+    let corpus = corpus_dir();
+    let (chromium, driver) = browser().expect("chromium and chromedriver (declared need)");
     let g = corpus.join("generated");
     let cap = g.join("a-tls12-rsa-aes128cbc-sha-sip/capture.pcap");
     let key = g.join("server.key.pem");
@@ -870,7 +856,6 @@ fn ladder_screenshot_of_case_a() {
 
 /// What cannot be served is refused before any URL is printed, with exit status 2: a missing
 /// capture, standard input, an address in use, a key that does not load.
-#[test]
 fn refuses_to_start_with_exit_2() {
     let (cap, key) = sample();
     let busy = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -896,4 +881,13 @@ fn refuses_to_start_with_exit_2() {
     }
     // The key itself is fine.
     drop(serve(&cap, &["-k", key.to_str().unwrap()]));
+}
+
+peel_testkit::main! {
+    api_equals_the_cli: [],
+    bad_requests_get_4xx: [],
+    never_serves_key_material: [],
+    web_view_in_chromium: [Chromium],
+    ladder_screenshot_of_case_a: [Chromium],
+    refuses_to_start_with_exit_2: [],
 }

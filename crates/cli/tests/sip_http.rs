@@ -9,10 +9,10 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{corpus_dir, peel, tshark_available};
+use common::{corpus_dir, peel};
 
-fn gen() -> Option<PathBuf> {
-    corpus_dir().map(|c| c.join("generated"))
+fn gen() -> PathBuf {
+    corpus_dir().join("generated")
 }
 
 /// (case folder, TLS port, key file)
@@ -125,10 +125,16 @@ fn sip_label(r: &serde_json::Value) -> String {
     format!("{head} {}", r["call_id"].as_str().unwrap_or("-"))
 }
 
-#[test]
-fn sip_messages_equal_tshark_and_the_transcript() {
-    let Some(g) = gen() else { return };
-    let with_tshark = tshark_available();
+fn sip_messages_equal_the_transcript() {
+    sip_messages(false)
+}
+
+fn sip_messages_equal_tshark() {
+    sip_messages(true)
+}
+
+fn sip_messages(with_tshark: bool) {
+    let g = gen();
     for (case, port, key) in SIP_CASES {
         let cap = g.join(case).join("capture.pcap");
         let key = g.join(key);
@@ -200,12 +206,8 @@ fn sip_messages_equal_tshark_and_the_transcript() {
     }
 }
 
-#[test]
 fn http_messages_equal_tshark() {
-    let Some(g) = gen() else { return };
-    if !tshark_available() {
-        return;
-    }
+    let g = gen();
     for (case, port, key) in HTTP_CASES {
         let cap = g.join(case).join("capture.pcap");
         let key = g.join(key);
@@ -246,17 +248,16 @@ fn http_messages_equal_tshark() {
     }
 }
 
-fn case_a() -> Option<(PathBuf, PathBuf)> {
-    let g = gen()?;
-    Some((
+fn case_a() -> (PathBuf, PathBuf) {
+    let g = gen();
+    (
         g.join("a-tls12-rsa-aes128cbc-sha-sip/capture.pcap"),
         g.join("server.key.pem"),
-    ))
+    )
 }
 
-#[test]
 fn ladder_of_case_a() {
-    let Some((cap, key)) = case_a() else { return };
+    let (cap, key) = case_a();
     let (code, out, err) = peel(&[
         "sip",
         "--ladder",
@@ -356,9 +357,8 @@ fn well_formed(html: &str) -> Result<(), String> {
     }
 }
 
-#[test]
 fn html_ladder_of_case_a() {
-    let Some((cap, key)) = case_a() else { return };
+    let (cap, key) = case_a();
     let dir = tempfile::tempdir().unwrap();
     let out_path = dir.path().join("a.html");
     let (code, _, err) = peel(&[
@@ -391,9 +391,8 @@ fn html_ladder_of_case_a() {
     assert!(well_formed("<a><b></a>").is_err());
 }
 
-#[test]
 fn dialogs_of_case_a() {
-    let Some((cap, key)) = case_a() else { return };
+    let (cap, key) = case_a();
     let recs = json_lines(&[
         "sip",
         "--dialogs",
@@ -422,9 +421,8 @@ fn dialogs_of_case_a() {
     assert_eq!(recs[2]["transactions"][0], "1 INVITE -> 100,180,200");
 }
 
-#[test]
 fn lync_fields_in_json() {
-    let Some((cap, key)) = case_a() else { return };
+    let (cap, key) = case_a();
     let recs = json_lines(&[
         "sip",
         "--json",
@@ -522,7 +520,6 @@ fn tcp(sport: u16, dport: u16, seq: u32, ack: u32, flags: u8, payload: &[u8]) ->
 const OPTIONS: &str = "OPTIONS sip:b@10.0.0.2 SIP/2.0\r\nv: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\nf: <sip:a@10.0.0.1>;tag=1\r\nt: <sip:b@10.0.0.2>\r\ni: udp-call-1\r\nCSeq: 1 OPTIONS\r\nl: 0\r\n\r\n";
 const OK: &str = "SIP/2.0 200 OK\r\nv: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\nf: <sip:a@10.0.0.1>;tag=1\r\nt: <sip:b@10.0.0.2>;tag=2\r\ni: udp-call-1\r\nCSeq: 1 OPTIONS\r\nms-diagnostics: 2;reason=\"See response\";source=\"fe\"\r\nl: 0\r\n\r\n";
 
-#[test]
 fn sip_over_udp_and_clear_tcp() {
     let (a, b) = ([10, 0, 0, 1], [10, 0, 0, 2]);
     let invite = "INVITE sip:b@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/TCP 10.0.0.1:40000;branch=z9hG4bK2\r\nFrom: <sip:a@x>;tag=3\r\nTo: <sip:b@x>\r\nCall-ID: tcp-call-1\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: 28\r\n\r\nv=0\r\nm=audio 4000 RTP/AVP 0\r\n";
@@ -601,12 +598,8 @@ fn decrypts(capture: &Path, extra: &[&str]) -> bool {
     ok
 }
 
-#[test]
 fn keylog_and_dsb_cases_equal_tshark() {
-    let Some(g) = gen() else { return };
-    if !tshark_available() {
-        return;
-    }
+    let g = gen();
     // (case, capture, port, tshark protocol, use --keylog)
     let cases = [
         (
@@ -729,8 +722,15 @@ fn h2_frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
 
 /// HTTP/2 with prior knowledge on clear TCP (h2c): requests and responses from header blocks,
 /// HPACK with Huffman strings and the dynamic table, compared with tshark when it is installed.
-#[test]
+fn http2_clear_text_is_read() {
+    http2_clear_text(false)
+}
+
 fn http2_clear_text_equals_tshark() {
+    http2_clear_text(true)
+}
+
+fn http2_clear_text(with_tshark: bool) {
     let (a, b) = ([10, 0, 0, 1], [10, 0, 0, 2]);
     // RFC 7541 C.4.1 and C.4.2 request blocks (the second refers to the dynamic table).
     let req1 = [
@@ -807,7 +807,7 @@ fn http2_clear_text_equals_tshark() {
     );
     assert!(recs.iter().all(|r| r["version"] == "HTTP/2"));
     assert_eq!(recs[1]["h2_stream"], 3);
-    if tshark_available() {
+    if with_tshark {
         let rows = tshark_rows(
             &path,
             &["-d", "tcp.port==8080,http2"],
@@ -852,8 +852,15 @@ fn ws_frame(payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
 
 /// SIP over WebSocket (RFC 7118) on clear TCP: the HTTP upgrade, then one SIP message per
 /// WebSocket message (client frames masked), compared with tshark when it is installed.
-#[test]
+fn sip_over_websocket_is_read() {
+    sip_over_websocket(false)
+}
+
 fn sip_over_websocket_equals_tshark() {
+    sip_over_websocket(true)
+}
+
+fn sip_over_websocket(with_tshark: bool) {
     let (a, b) = ([10, 0, 0, 1], [10, 0, 0, 2]);
     let upgrade = b"GET / HTTP/1.1\r\nHost: 10.0.0.2\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: sip\r\nSec-WebSocket-Version: 13\r\n\r\n";
     let switch = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: sip\r\n\r\n";
@@ -918,7 +925,7 @@ fn sip_over_websocket_equals_tshark() {
     let http = json_lines(&["http", "--json", path.to_str().unwrap()]);
     assert_eq!(http.len(), 2);
     assert_eq!(http[1]["status"], 101);
-    if tshark_available() {
+    if with_tshark {
         let rows = tshark_rows(
             &path,
             &[],
@@ -947,9 +954,8 @@ fn sip_over_websocket_equals_tshark() {
 }
 
 /// A session the key cannot decrypt is named on stderr, with what to do next.
-#[test]
 fn undecrypted_sessions_are_reported() {
-    let Some(g) = gen() else { return };
+    let g = gen();
     let cap = g.join("e-tls12-ecdhe-rsa-aes128gcm-sha256-sip/capture.pcap");
     let key = g.join("server.key.pem");
     let (code, out, err) = peel(&["sip", cap.to_str().unwrap(), "-k", key.to_str().unwrap()]);
@@ -965,12 +971,9 @@ fn undecrypted_sessions_are_reported() {
 /// response codes (`:status`) of `peel http --json`, frame by frame, equal tshark's on the same
 /// keys. Responses that wait for the end of the stream are left out where tshark cannot report
 /// them (over TLS, or with no close in the capture); see docs/sip-http.md.
-#[test]
 fn corpus_http_equals_tshark() {
-    let Some(corpus) = corpus_dir() else { return };
-    if !tshark_available() || !has_keylog_flag() {
-        return;
-    }
+    let corpus = corpus_dir();
+    assert!(has_keylog_flag(), "peel has --keylog");
     // (case, why it is left out)
     let skip = [(
         "netmon/wiki-ftpv6-1",
@@ -1076,20 +1079,14 @@ fn headless_chromium() -> Option<&'static str> {
                 .output()
                 .is_ok_and(|o| o.status.success())
         });
-    if found.is_none() {
-        eprintln!("note: no headless Chromium installed; rendering test skipped");
-    }
     found
 }
 
 /// The HTML ladder of case a renders in a headless browser: the DOM it builds holds the SVG and
 /// one arrow per message, and a screenshot is taken.
-#[test]
 fn html_ladder_renders_in_chromium() {
-    let Some((cap, key)) = case_a() else { return };
-    let Some(chromium) = headless_chromium() else {
-        return;
-    };
+    let (cap, key) = case_a();
+    let chromium = headless_chromium().expect("a headless Chromium (declared need)");
     let dir = tempfile::tempdir().unwrap();
     let html = dir.path().join("a.html");
     let (code, _, err) = peel(&[
@@ -1135,4 +1132,23 @@ fn html_ladder_renders_in_chromium() {
         "{} bytes",
         bytes.len()
     );
+}
+
+peel_testkit::main! {
+    sip_messages_equal_the_transcript: [],
+    sip_messages_equal_tshark: [Tshark],
+    http_messages_equal_tshark: [Tshark],
+    ladder_of_case_a: [],
+    html_ladder_of_case_a: [],
+    dialogs_of_case_a: [],
+    lync_fields_in_json: [],
+    sip_over_udp_and_clear_tcp: [],
+    keylog_and_dsb_cases_equal_tshark: [Tshark],
+    http2_clear_text_is_read: [],
+    http2_clear_text_equals_tshark: [Tshark],
+    sip_over_websocket_is_read: [],
+    sip_over_websocket_equals_tshark: [Tshark],
+    undecrypted_sessions_are_reported: [],
+    corpus_http_equals_tshark: [Tshark],
+    html_ladder_renders_in_chromium: [HeadlessBrowser],
 }

@@ -10,8 +10,8 @@ use std::process::Command;
 
 use common::{corpus_dir, peel, peel_bin};
 
-fn gen() -> Option<PathBuf> {
-    corpus_dir().map(|c| c.join("generated"))
+fn gen() -> PathBuf {
+    corpus_dir().join("generated")
 }
 
 fn follow(capture: &Path, stream: u32, direction: &str, key_args: &[&str]) -> Vec<u8> {
@@ -44,7 +44,7 @@ fn tls_json(capture: &Path, key_args: &[&str]) -> Vec<serde_json::Value> {
 /// the bytes the client and server wrote (`connN.c2s.bin` / `connN.s2c.bin`).
 #[test]
 fn generated_rsa_cases_decrypt_to_the_known_plaintext() {
-    let Some(g) = gen() else { return };
+    let g = gen();
     let cases = [
         ("a-tls12-rsa-aes128cbc-sha-sip", 1, "server.key.pem"),
         ("b-tls10-rsa-aes128cbc-sha-sip-resume", 2, "server.rsa.pem"),
@@ -92,7 +92,7 @@ fn generated_rsa_cases_decrypt_to_the_known_plaintext() {
 /// The same plaintext through both PKCS#12 forms, the password from a file and from the environment.
 #[test]
 fn pfx_keys_with_password_file_and_environment() {
-    let Some(g) = gen() else { return };
+    let g = gen();
     let case = g.join("a-tls12-rsa-aes128cbc-sha-sip");
     let cap = case.join("capture.pcap");
     let want = std::fs::read(case.join("conn1.s2c.bin")).unwrap();
@@ -132,7 +132,7 @@ fn pfx_keys_with_password_file_and_environment() {
 /// second connection is resumed by session ID.
 #[test]
 fn tls_records_show_certificate_and_resumption() {
-    let Some(g) = gen() else { return };
+    let g = gen();
     let key = g.join("server.key.pem");
     let args = ["--key", key.to_str().unwrap()];
     let a = tls_json(&g.join("a-tls12-rsa-aes128cbc-sha-sip/capture.pcap"), &args);
@@ -198,7 +198,7 @@ fn reason_of(capture: &Path, key_args: &[&str]) -> String {
 /// Each reason a session stays encrypted has its own actionable message, on real captures.
 #[test]
 fn each_reason_for_no_decryption_has_its_own_message() {
-    let Some(g) = gen() else { return };
+    let g = gen();
     let a = g.join("a-tls12-rsa-aes128cbc-sha-sip/capture.pcap");
     // Wrong key: the certificate's serial/subject are shown by `peel tls`; the reason says no key matches.
     let other = g.join("other.key.pem");
@@ -246,7 +246,7 @@ fn each_reason_for_no_decryption_has_its_own_message() {
 /// Wrong password and a certificate given as a key: one clear line, exit 2, no secret echoed.
 #[test]
 fn key_loading_errors_are_one_clear_line() {
-    let Some(g) = gen() else { return };
+    let g = gen();
     let a = g.join("a-tls12-rsa-aes128cbc-sha-sip/capture.pcap");
     let tmp = tempfile::tempdir().unwrap();
     let pw = tmp.path().join("pw");
@@ -314,7 +314,7 @@ fn peel_capture_reader(p: &Path) -> peel_capture::CaptureReader {
 /// second pass uses the session the first pass learnt).
 #[test]
 fn resumption_before_the_full_handshake_in_file_order() {
-    let Some(g) = gen() else { return };
+    let g = gen();
     let case = g.join("b-tls10-rsa-aes128cbc-sha-sip-resume");
     let b = case.join("capture.pcap");
     let mut order = tls_frames_of_stream(&b, 1);

@@ -14,33 +14,9 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// `../shared/corpus` beside the repository, or `None` (with a note) when it is absent.
-pub fn corpus_dir() -> Option<PathBuf> {
-    let dir = repo_root().join("../shared/corpus");
-    if dir.join("cases.tsv").is_file() {
-        Some(dir)
-    } else {
-        eprintln!("note: {} not found; corpus test skipped", dir.display());
-        None
-    }
-}
-
-/// Whether tshark (the reference reader) is installed; `.ci/run` installs it. Outside CI a
-/// missing tshark skips the interop tests with a note; in CI (`CI` set) it fails them.
-pub fn tshark_available() -> bool {
-    let ok = Command::new("tshark")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tshark is required in CI (.ci/run installs it)"
-        );
-        eprintln!("note: tshark not installed; interop test skipped");
-    }
-    ok
+/// The in-repo test corpus, `tests/corpus/` (always there: it travels with the repository).
+pub fn corpus_dir() -> PathBuf {
+    peel_testkit::corpus()
 }
 
 /// Runs peel with arguments; returns (exit code, stdout, stderr).
