@@ -1,9 +1,14 @@
-//! Conversation numbering on the shared corpus of real captures, with TShark as the oracle.
+//! Conversation numbering on the corpus of real captures (`tests/corpus`), with TShark as the
+//! oracle.
 //!
-//! For every capture under `shared/corpus`, TShark prints each TCP/UDP packet's endpoints, flags,
-//! raw sequence numbers and `tcp.stream`/`udp.stream`; the table must assign the same numbers.
-//! Packets quoted inside ICMP errors count too: Wireshark files them under the quoted
-//! conversation (and may create it). Skipped, with a note, when TShark or the corpus is absent.
+//! For every corpus capture, TShark prints each TCP/UDP packet's endpoints, flags, raw sequence
+//! numbers and `tcp.stream`/`udp.stream`; the table must assign the same numbers. Packets quoted
+//! inside ICMP errors count too: Wireshark files them under the quoted conversation (and may
+//! create it). TShark is this test's input as well as its oracle, so it needs TShark
+//! (`peel_testkit::main!` reports it skipped, or failed under `CI=true`). Without TShark the same
+//! numbering is checked end to end on the corpus against recorded TShark output by
+//! `crates/cli/tests/corpus_frames.rs` (`tests/golden/frames-streams.tsv`), and on crafted
+//! captures by `tshark_numbering.rs`.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -11,14 +16,8 @@ use std::process::Command;
 
 use peel_flow::{ConversationTable, Endpoint, TcpMeta};
 
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-}
-
 fn captures(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
@@ -127,19 +126,11 @@ fn check(path: &Path) -> Option<Vec<String>> {
     Some(bad)
 }
 
-#[test]
 fn corpus_numbering_matches_tshark() {
-    let dir = corpus_dir();
+    let dir = peel_testkit::corpus();
     let mut files = Vec::new();
     captures(&dir, &mut files);
-    if files.is_empty() {
-        eprintln!("note: no corpus at {}; skipped", dir.display());
-        return;
-    }
-    if Command::new("tshark").arg("--version").output().is_err() {
-        eprintln!("note: tshark not found; skipped");
-        return;
-    }
+    assert!(files.len() >= 30, "only {} corpus captures", files.len());
     let mut report = Vec::new();
     let mut checked = 0;
     for file in &files {
@@ -150,9 +141,13 @@ fn corpus_numbering_matches_tshark() {
                     report.push(format!("{}: {b}", file.display()));
                 }
             }
-            None => eprintln!("note: tshark could not read {}", file.display()),
+            None => report.push(format!("{}: tshark could not read it", file.display())),
         }
     }
     eprintln!("checked {checked} captures");
     assert!(report.is_empty(), "{}", report.join("\n"));
+}
+
+peel_testkit::main! {
+    corpus_numbering_matches_tshark: [Tshark],
 }
