@@ -102,6 +102,20 @@ fn is_root() -> bool {
 }
 
 fn libpcap_present() -> bool {
+    // As `peel capture` finds it: PEEL_LIBPCAP first, else what the dynamic loader knows
+    // (`ldconfig -p`), else the usual folders.
+    if let Some(p) = std::env::var_os("PEEL_LIBPCAP") {
+        return Path::new(&p).is_file();
+    }
+    let known = Command::new("ldconfig")
+        .arg("-p")
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim_start().starts_with("libpcap.so"))
+        })
+        .unwrap_or(false);
     const DIRS: &[&str] = &[
         "/usr/lib/x86_64-linux-gnu",
         "/usr/lib/aarch64-linux-gnu",
@@ -110,10 +124,12 @@ fn libpcap_present() -> bool {
         "/usr/lib64",
         "/usr/lib",
         "/lib",
+        "/usr/local/lib",
     ];
-    DIRS.iter().any(|d| {
-        ["libpcap.so.1", "libpcap.so.0.8", "libpcap.so"]
-            .iter()
-            .any(|f| Path::new(d).join(f).exists())
-    })
+    known
+        || DIRS.iter().any(|d| {
+            ["libpcap.so.1", "libpcap.so.0.8", "libpcap.so", "libpcap.A.dylib"]
+                .iter()
+                .any(|f| Path::new(d).join(f).exists())
+        })
 }
