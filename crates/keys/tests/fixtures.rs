@@ -1,4 +1,4 @@
-//! Loading the real key fixtures of the shared corpus, the error for each way it can go wrong, and
+//! Loading the real key fixtures of the in-repo corpus, the error for each way it can go wrong, and
 //! a scan proving that no printed form of any type holds the password or key bytes.
 //!
 //! The fixtures are those of the in-repo corpus (`tests/corpus`, through `peel_testkit`). Extra
