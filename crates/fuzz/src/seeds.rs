@@ -119,6 +119,7 @@ impl Seeds {
             ..Seeds::default()
         };
         hostile_shapes(&mut s);
+        hostile_traffic_shapes(&mut s);
         let Some(dir) = corpus_dir() else {
             return s;
         };
@@ -497,4 +498,74 @@ fn hostile_shapes(s: &mut Seeds) {
             s.captures.push(gz);
         }
     }
+}
+
+/// Issue 18's filter, fragment and HPACK reproducers, scaled to the targets' input caps: long
+/// `&&` / `||` chains and the deepest `!` / `(` nesting (filter, D2), a flood of IPv4 first
+/// fragments (frame, D8), and an HTTP/2 connection whose first block puts a 12 kB value in the
+/// HPACK table that later 1 KiB blocks name over and over (http, D5).
+fn hostile_traffic_shapes(s: &mut Seeds) {
+    for f in [
+        vec!["tcp"; 400].join("&&"),
+        vec!["tcp.port == 443"; 110].join(" || "),
+        format!("{}tcp", "!".repeat(199)),
+        format!("{}tcp{}", "(".repeat(199), ")".repeat(199)),
+        format!("{}tcp{}", "!(tcp && udp || ".repeat(99), ")".repeat(99)),
+    ] {
+        s.filters.push(f.into_bytes());
+    }
+    let mut frames = 1u16.to_be_bytes().to_vec(); // Ethernet
+    for i in 0..360u16 {
+        let ip = peel_wire::encode::ipv4(
+            &peel_wire::encode::Ipv4Fields {
+                src: std::net::Ipv4Addr::new(10, 0, 0, 1),
+                dst: std::net::Ipv4Addr::new(10, 0, 0, 2),
+                protocol: peel_wire::IpProto::UDP,
+                id: i,
+                more_fragments: true,
+                ..Default::default()
+            },
+            &[0x55; 8],
+        );
+        let mac = peel_wire::MacAddr([2, 0, 0, 0, 0, 1]);
+        let eth = peel_wire::encode::ethernet(mac, mac, peel_wire::EtherType::IPV4, &ip);
+        frames.extend_from_slice(&(eth.len() as u16).to_be_bytes());
+        frames.extend_from_slice(&eth);
+    }
+    s.frames.push(frames);
+    let frame = |kind: u8, flags: u8, stream: u32, payload: &[u8]| {
+        let mut f = (payload.len() as u32)
+            .to_be_bytes()
+            .get(1..)
+            .unwrap_or_default()
+            .to_vec();
+        f.extend_from_slice(&[kind, flags]);
+        f.extend_from_slice(&stream.to_be_bytes());
+        f.extend_from_slice(payload);
+        f
+    };
+    let chunk = |from_client: bool, bytes: &[u8]| {
+        let mut c = vec![if from_client { 0 } else { 0x80 }];
+        c.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
+        c.extend_from_slice(bytes);
+        c
+    };
+    // SETTINGS_HEADER_TABLE_SIZE = 1 MiB from the server; then a block of: table size update
+    // to 1 MiB, GET http /, `x: a...` (12,000 bytes, incrementally indexed); then 1 KiB
+    // blocks naming index 62 1,021 times.
+    let mut script = chunk(false, &frame(4, 0, 0, &[0, 1, 0, 0x10, 0, 0]));
+    let mut first = vec![
+        0x3f, 0xe1, 0xff, 0x3f, 0x82, 0x86, 0x84, 0x40, 1, b'x', 0x7f, 0xe1, 0x5c,
+    ];
+    first.resize(first.len() + 12_000, b'a');
+    let mut client = peel_dissect::http2::PREFACE.to_vec();
+    client.extend(frame(4, 0, 0, &[]));
+    client.extend(frame(1, 5, 1, &first));
+    script.extend(chunk(true, &client));
+    let mut block = vec![0x82, 0x86, 0x84];
+    block.resize(1024, 0xbe);
+    for i in 0..16u32 {
+        script.extend(chunk(true, &frame(1, 5, 3 + 2 * i, &block)));
+    }
+    s.app_streams.push(script);
 }
