@@ -5,6 +5,7 @@ mod cmd_capture;
 mod cmd_decrypt;
 mod cmd_frames;
 mod cmd_http;
+mod cmd_rtp;
 mod cmd_serve;
 mod cmd_sip;
 mod cmd_tls;
@@ -40,6 +41,8 @@ enum Command {
     Sip(cmd_sip::SipArgs),
     /// HTTP/1.x requests and responses in the clear.
     Http(cmd_http::HttpArgs),
+    /// One record per RTP stream (SSRC): codec, loss, jitter, SRTP decrypted with the SDP's keys or why not; --audio writes WAVs.
+    Rtp(cmd_rtp::RtpArgs),
     /// Share the decryption without the key: a capture with embedded secrets, a cleartext capture, a key log, a report.
     Decrypt(cmd_decrypt::DecryptArgs),
     /// Live capture on an interface to pcapng; -D lists interfaces.
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Command::Follow(a) => cmd_tls::run_follow(&a, &mut out),
         Command::Sip(a) => cmd_sip::run(&a, &mut out),
         Command::Http(a) => cmd_http::run(&a, &mut out),
+        Command::Rtp(a) => cmd_rtp::run(&a, &mut out),
         Command::Decrypt(a) => cmd_decrypt::run(&a, &mut out),
         Command::Capture(a) => cmd_capture::run(&a, &mut out),
         Command::Serve(a) => cmd_serve::run(&a, &mut out),

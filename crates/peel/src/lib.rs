@@ -23,6 +23,7 @@ pub mod decrypt;
 mod error;
 mod fields;
 mod info;
+pub mod media;
 mod output;
 mod pipeline;
 mod record;
