@@ -85,6 +85,8 @@ enum Part {
     /// `None` when the stream is not HTTP/2.
     AppData {
         h2: Option<Vec<(u8, u32)>>,
+        /// Only CR and LF bytes (SIP keep-alives, RFC 5626 section 3.5.1): no message.
+        keepalive: bool,
     },
     /// A record that stayed encrypted, by content type.
     Opaque(u8),
@@ -111,6 +113,8 @@ const SEGMENT: &str = "[TLS segment of a reassembled PDU]";
 const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 /// Pseudo frame type for the preface, which tshark lists as `Magic`.
 const H2_MAGIC: u8 = 0xff;
+/// Pseudo frame type: a frame began in the record and ends in a later one.
+const H2_PARTIAL: u8 = 0xfe;
 
 impl H2Framing {
     /// Walks `bytes`, returning the frames that end in them.
@@ -152,6 +156,9 @@ impl H2Framing {
                 }
             }
         }
+        if !out.is_empty() && (self.in_frame || !self.head.is_empty()) {
+            out.push((H2_PARTIAL, 0));
+        }
         out
     }
 }
@@ -167,9 +174,47 @@ struct Collect {
     h2: HashMap<(u32, bool), H2Framing>,
     /// Streams whose first decrypted bytes were not HTTP/2.
     not_h2: HashSet<u32>,
+    /// Streams whose first decrypted line is an HTTP/1 request or status line (tshark's HTTP
+    /// heuristics take the stream even when no message completes).
+    http_like: HashSet<u32>,
+    /// Per stream: its first decrypted bytes until a line ends (at most [`FIRST_LINE_MAX`]),
+    /// `None` once judged.
+    first_line: HashMap<u32, Option<Vec<u8>>>,
 }
 
+/// Bytes looked at for an HTTP/1 first line.
+const FIRST_LINE_MAX: usize = 512;
+
 impl Collect {
+    /// Judges a stream by its first decrypted line (a TLS 1.0 client may send a one-byte record
+    /// first: the line is collected over records).
+    fn judge_first_line(&mut self, stream: u32, plaintext: &[u8]) {
+        if self.first_line.len() >= MAX_FRAMES {
+            return;
+        }
+        let slot = self
+            .first_line
+            .entry(stream)
+            .or_insert_with(|| Some(Vec::new()));
+        let Some(buf) = slot.as_mut() else {
+            return;
+        };
+        let room = FIRST_LINE_MAX.saturating_sub(buf.len());
+        buf.extend_from_slice(plaintext.get(..room.min(plaintext.len())).unwrap_or(&[]));
+        let Some(end) = buf.iter().position(|&b| b == b'\n') else {
+            if buf.len() >= FIRST_LINE_MAX {
+                *slot = None;
+            }
+            return;
+        };
+        let line = buf.get(..end).unwrap_or(&[]);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if peel_dissect::http1::looks_like_http(line) {
+            self.http_like.insert(stream);
+        }
+        *slot = None;
+    }
+
     fn app_data(&mut self, stream: u32, side: Side, plaintext: &[u8]) -> Option<Vec<(u8, u32)>> {
         let client = side == Side::Client;
         if self.not_h2.contains(&stream) {
@@ -223,8 +268,11 @@ impl TlsSink for Collect {
                 plaintext,
                 ..
             } => {
+                self.judge_first_line(stream, plaintext);
                 let h2 = self.app_data(stream, side, plaintext);
-                (frame, Part::AppData { h2 })
+                let keepalive =
+                    !plaintext.is_empty() && plaintext.iter().all(|b| matches!(b, b'\r' | b'\n'));
+                (frame, Part::AppData { h2, keepalive })
             }
             Event::Opaque {
                 frame,
@@ -311,8 +359,9 @@ impl Columns {
             list.sort_by_key(|(f, _)| *f);
         }
         let tls: HashSet<u32> = tracker.connections().map(|c| c.stream()).collect();
+        let http_like = std::mem::take(&mut collect.http_like);
         let mut app: HashMap<u64, Vec<AppLine>> = HashMap::new();
-        let (mut clear_app, mut tls_app) = (HashSet::new(), HashSet::new());
+        let (mut clear_app, mut tls_app) = (HashSet::new(), http_like);
         for r in run.sip.iter().filter(|r| !r.cut_short()) {
             // tshark's SIP heuristics do not look inside TLS: only its SIP-over-TLS port does.
             let on_port = [&r.src, &r.dst]
@@ -451,7 +500,10 @@ impl Columns {
             .or_else(|| self.records.first().map(record_version))
             .unwrap_or_else(|| "TLS".into());
         let app = self.app.get(&frame);
-        let carries_app = self.tls_app.contains(&seg.stream);
+        // tshark hands decrypted bytes to HTTP on its http.tls.port (443) even when no message
+        // completes.
+        let carries_app = self.tls_app.contains(&seg.stream)
+            || [view.record.src_port, view.record.dst_port].contains(&Some(HTTP_TLS_PORT));
         let parts: &[Part] = parts.map_or(&[], Vec::as_slice);
         let mut words: Vec<String> = Vec::new();
         let mut handshakes: Vec<&'static str> = Vec::new();
@@ -479,7 +531,9 @@ impl Columns {
                 Part::Opaque(21) => words.push("Encrypted Alert".into()),
                 Part::Opaque(22) => words.push("Encrypted Handshake Message".into()),
                 Part::Opaque(_) => words.push("Application Data".into()),
-                Part::AppData { h2: Some(frames) } => {
+                Part::AppData {
+                    h2: Some(frames), ..
+                } => {
                     let first = !std::mem::replace(&mut decided, true);
                     if frames.is_empty() {
                         words.push(SEGMENT.into());
@@ -490,13 +544,22 @@ impl Columns {
                         // The upper layer's words replace the handshake's.
                         words.clear();
                     }
-                    let names: Vec<String> = frames
-                        .iter()
-                        .map(|(kind, sid)| h2_frame_name(*kind, *sid, app))
-                        .collect();
+                    let mut names: Vec<String> = Vec::new();
+                    for (kind, sid) in frames {
+                        let name = h2_frame_name(*kind, *sid, app);
+                        // A frame that begins after the last one ended: glued, as tshark does.
+                        match (kind, names.last_mut()) {
+                            (&H2_PARTIAL, Some(last)) => last.push_str(&name),
+                            _ => names.push(name),
+                        }
+                    }
                     words.push(names.join(", "));
                 }
-                Part::AppData { h2: None } => match app {
+                Part::AppData {
+                    h2: None,
+                    keepalive: true,
+                } if app.is_none() => words.push("Application Data".into()),
+                Part::AppData { h2: None, .. } => match app {
                     // The message (or messages) that end here name the frame, in place of the
                     // TLS words.
                     Some(lines) => {
@@ -506,7 +569,12 @@ impl Columns {
                             words.push(join_app(lines.iter()));
                         }
                     }
-                    None if carries_app => words.push(SEGMENT.into()),
+                    // One segment note per frame, however many records.
+                    None if carries_app => {
+                        if words.last().map(String::as_str) != Some(SEGMENT) {
+                            words.push(SEGMENT.into());
+                        }
+                    }
                     None => words.push("Application Data".into()),
                 },
             }
@@ -609,6 +677,9 @@ fn sip_line(r: &SipRecord) -> AppLine {
     }
 }
 
+/// tshark's default `http.tls.port`.
+const HTTP_TLS_PORT: u16 = 443;
+
 /// tshark's default `sip.tls.port`.
 const SIP_TLS_PORT: u16 = 5061;
 
@@ -693,6 +764,7 @@ fn http_line(r: &HttpRecord) -> AppLine {
 fn h2_frame_name(kind: u8, sid: u32, app: Option<&Vec<AppLine>>) -> String {
     let name = match kind {
         H2_MAGIC => return "Magic".into(),
+        H2_PARTIAL => return SEGMENT.into(),
         0 => "DATA",
         1 => "HEADERS",
         2 => "PRIORITY",
@@ -840,7 +912,8 @@ mod tests {
         wire.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 0, 0]);
         wire.extend_from_slice(&[0, 0, 3, 1, 4, 0, 0, 0, 1, 0xaa, 0xbb, 0xcc]);
         let (a, b) = wire.split_at(30);
-        assert_eq!(f.push(a), vec![(H2_MAGIC, 0)]);
+        // The preface ends, and a frame header begins that ends in the next record.
+        assert_eq!(f.push(a), vec![(H2_MAGIC, 0), (H2_PARTIAL, 0)]);
         assert_eq!(f.push(b), vec![(4, 0), (1, 1)]);
         // Split inside a header and inside a payload.
         let mut g = H2Framing::default();
