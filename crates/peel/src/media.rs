@@ -100,7 +100,25 @@ fn wav_name(src: SocketAddr, dst: SocketAddr, ssrc: u32) -> String {
 }
 
 /// Runs the media analysis over a capture.
+///
+/// Standard input (`-`) is read once into a temporary file, since the analysis reads the capture
+/// twice.
 pub fn analyze(path: &Path, secrets: &Secrets, options: &MediaOptions) -> Result<MediaRun, Error> {
+    let spool;
+    let path = if path == Path::new("-") {
+        let mut tmp = tempfile::NamedTempFile::new().map_err(|source| Error::Output {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+        std::io::copy(&mut std::io::stdin().lock(), &mut tmp).map_err(|source| Error::Output {
+            path: tmp.path().to_path_buf(),
+            source,
+        })?;
+        spool = tmp;
+        spool.path()
+    } else {
+        path
+    };
     let app = crate::app::dissect(path, secrets)?;
     let mut sdps: Vec<(u64, Option<String>, Option<bool>, String)> = Vec::new();
     for r in &app.sip {
