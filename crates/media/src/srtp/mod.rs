@@ -744,6 +744,45 @@ mod tests {
         );
     }
 
+    /// RFC 7714 section 16.1 (AEAD_AES_128_GCM, session key and salt given directly): the IV
+    /// of section 8.1 and the sealed packet, tag included.
+    #[test]
+    fn aes_gcm_rfc7714_16_1() {
+        let key = h("000102030405060708090a0b0c0d0e0f");
+        let mut salt = [0u8; 14];
+        salt[..12].copy_from_slice(&h("517569642070726f2071756f"));
+        let session = Session {
+            cipher: Cipher::Gcm(Gcm::G128(Box::new(
+                aes_gcm::Aes128Gcm::new_from_slice(&key).unwrap(),
+            ))),
+            salt: Zeroizing::new(salt),
+        };
+        assert_eq!(
+            session.gcm_iv(0x5501a0b2, 0, 0xf17b).to_vec(),
+            h("51753c6580c2726f20718414")
+        );
+        let keys = SessionKeys {
+            suite: Suite::AeadAes128Gcm,
+            mki: None,
+            rtp: session.clone(),
+            rtcp: session,
+        };
+        let mut plain = h("8040f17b8041f8d35501a0b2");
+        plain.extend_from_slice(b"Gallia est omnis divisa in partes tres");
+        let mut sealed = Vec::new();
+        keys.protect_rtp(&plain, 0, &mut sealed).unwrap();
+        assert_eq!(
+            sealed,
+            h(
+                "8040f17b8041f8d35501a0b2 f24de3a3fb34de6cacba861c9d7e4bcabe633bd50d294e6f42a5f47a
+               51c7d19b36de3adf8833899d7f27beb16a9152cf765ee4390cce"
+            )
+        );
+        let mut back = Vec::new();
+        keys.unprotect_rtp(&sealed, 0, &mut back).unwrap();
+        assert_eq!(back, plain);
+    }
+
     fn rtp_packet(seq: u16, ssrc: u32, payload: &[u8]) -> Vec<u8> {
         let mut p = vec![0x80, 0];
         p.extend_from_slice(&seq.to_be_bytes());
