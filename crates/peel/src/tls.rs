@@ -3,6 +3,7 @@
 //! that appears later in the file are decrypted by a second pass that starts with the session
 //! cache the first pass filled.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use peel_capture::Timestamp;
@@ -88,7 +89,11 @@ pub(crate) struct StreamTls {
     /// TCP client and server (by SYN, else first packet).
     endpoints: (Endpoint, Endpoint),
     reassembler: Reassembler,
-    connection: Connection,
+    /// The TLS tracker, made with the stream's first reassembled bytes (or gap): an idle
+    /// connection (a SYN alone, a SYN and a RST) holds none, so memory follows the connections
+    /// that carry something, not every connection attempt.
+    connection: Option<Box<Connection>>,
+    stream: u32,
     /// TLS, cleartext, or not known yet (decided on the first data).
     kind: StreamKind,
     /// Bytes given to the tracker, and whether any valid record came out.
@@ -108,10 +113,10 @@ impl StreamTls {
         cache: &'s mut SessionCache,
         sink: &'s mut dyn TlsSink,
     ) -> (&'s mut Reassembler, FeedState<'s>) {
-        let stream = self.connection.stream();
         let StreamTls {
             reassembler,
             connection,
+            stream,
             kind,
             fed,
             valid,
@@ -124,7 +129,7 @@ impl StreamTls {
             FeedState {
                 connection,
                 kind,
-                stream,
+                stream: *stream,
                 only,
                 secrets,
                 cache,
@@ -135,6 +140,11 @@ impl StreamTls {
                 endpoints: *endpoints,
             },
         )
+    }
+
+    /// The TLS tracker, once the stream carried something.
+    fn conn(&self) -> Option<&Connection> {
+        self.connection.as_deref()
     }
 }
 
@@ -169,7 +179,9 @@ impl StreamKind {
 
 /// The TLS state of a whole capture.
 pub struct TlsTracker {
-    pub(crate) streams: Vec<Option<StreamTls>>,
+    /// Streams by number: sparse (a worker holds only its own), in order for the records; boxed,
+    /// so that the map's half-full nodes hold pointers, not the state itself.
+    pub(crate) streams: BTreeMap<u32, Box<StreamTls>>,
     cache: SessionCache,
     /// Stream to restrict the work to (`peel follow`); the others are still tracked for their
     /// handshakes so that resumption across connections works.
@@ -181,7 +193,7 @@ pub struct TlsTracker {
 impl TlsTracker {
     pub(crate) fn new(cache: SessionCache, only: Option<u32>) -> Self {
         TlsTracker {
-            streams: Vec::new(),
+            streams: BTreeMap::new(),
             cache,
             only,
             dsb: KeyLog::new(),
@@ -201,22 +213,18 @@ impl TlsTracker {
         secrets: &dyn SecretProvider,
         sink: &mut dyn TlsSink,
     ) {
-        let idx = seg.stream as usize;
-        if self.streams.len() <= idx {
-            self.streams.resize_with(idx + 1, || None);
-        }
-        let Some(slot) = self.streams.get_mut(idx) else {
-            return;
-        };
-        let st = slot.get_or_insert_with(|| StreamTls {
-            endpoints: seg.endpoints,
-            reassembler: Reassembler::new(ReassemblyConfig::default()),
-            connection: Connection::new(seg.stream),
-            kind: StreamKind::Unknown,
-            fed: 0,
-            valid: false,
-            abandoned: false,
-            last_time: time,
+        let st = self.streams.entry(seg.stream).or_insert_with(|| {
+            Box::new(StreamTls {
+                endpoints: seg.endpoints,
+                reassembler: Reassembler::new(ReassemblyConfig::default()),
+                connection: None,
+                stream: seg.stream,
+                kind: StreamKind::Unknown,
+                fed: 0,
+                valid: false,
+                abandoned: false,
+                last_time: time,
+            })
         });
         if st.abandoned {
             return;
@@ -234,7 +242,7 @@ impl TlsTracker {
     pub(crate) fn finish(&mut self, secrets: &dyn SecretProvider, sink: &mut dyn TlsSink) {
         let only = self.only;
         let cache = &mut self.cache;
-        for st in self.streams.iter_mut().flatten() {
+        for st in self.streams.values_mut() {
             if st.abandoned {
                 continue;
             }
@@ -245,43 +253,38 @@ impl TlsTracker {
 
     /// TLS sessions, in stream order then handshake order, with the stream each belongs to.
     pub fn sessions(&self) -> impl Iterator<Item = (&Connection, &SessionSummary)> {
-        self.tls_streams().flat_map(|st| {
-            st.connection
-                .sessions()
-                .iter()
-                .map(move |s| (&st.connection, s))
-        })
+        self.connections()
+            .flat_map(|c| c.sessions().iter().map(move |s| (c, s)))
     }
 
     /// Every TCP stream that carried TLS.
     pub fn connections(&self) -> impl Iterator<Item = &Connection> {
-        self.tls_streams().map(|st| &st.connection)
+        self.tls_streams().filter_map(StreamTls::conn)
     }
 
     /// The TCP client and server of a TLS stream, and whether the TCP client is the TLS client.
     pub fn endpoints(&self, stream: u32) -> Option<(Endpoint, Endpoint, bool)> {
-        let st = self.streams.get(stream as usize)?.as_ref()?;
+        let st = self.streams.get(&stream)?;
         Some((
             st.endpoints.0,
             st.endpoints.1,
-            st.connection.client_is_initiator(),
+            st.conn().is_none_or(Connection::client_is_initiator),
         ))
     }
 
     fn tls_streams(&self) -> impl Iterator<Item = &StreamTls> {
         self.streams
-            .iter()
-            .flatten()
+            .values()
+            .map(|st| &**st)
             .filter(|st| st.valid && !st.abandoned)
     }
 
     /// The TLS connection of one stream, if the stream carried TLS.
     pub fn connection(&self, stream: u32) -> Option<&Connection> {
         self.streams
-            .get(stream as usize)?
-            .as_ref()
+            .get(&stream)
             .filter(|st| st.valid)
-            .map(|st| &st.connection)
+            .and_then(|st| st.conn())
     }
 
     fn needs_second_pass(&self) -> bool {
@@ -294,7 +297,7 @@ impl TlsTracker {
 
 /// Everything one reassembly event needs, borrowed from the tracker.
 struct FeedState<'s> {
-    connection: &'s mut Connection,
+    connection: &'s mut Option<Box<Connection>>,
     kind: &'s mut StreamKind,
     stream: u32,
     only: Option<u32>,
@@ -336,7 +339,10 @@ impl FeedState<'_> {
                 *self.fed += bytes.len() as u64;
                 let ctx = self.context(from_client);
                 let (valid, sink, stream) = (&mut *self.valid, &mut *self.sink, self.stream);
-                self.connection.on_data(
+                let connection = self
+                    .connection
+                    .get_or_insert_with(|| Box::new(Connection::new(stream)));
+                connection.on_data(
                     from_client,
                     bytes,
                     frame,
@@ -358,12 +364,18 @@ impl FeedState<'_> {
                     self.sink.gap(self.stream, from_client, len);
                 }
                 if *self.kind != StreamKind::Clear {
-                    self.connection.on_gap(from_client, len);
+                    let stream = self.stream;
+                    self.connection
+                        .get_or_insert_with(|| Box::new(Connection::new(stream)))
+                        .on_gap(from_client, len);
                 }
             }
             StreamEvent::Fin { dir, .. } | StreamEvent::Rst { dir, .. } => {
                 let from_client = dir == Direction::ClientToServer;
-                self.connection.on_close(from_client);
+                // A connection that carried nothing has no tracker to tell.
+                if let Some(c) = self.connection.as_mut() {
+                    c.on_close(from_client);
+                }
                 if emit {
                     let reset = matches!(ev, StreamEvent::Rst { .. });
                     let ctx = self.context(from_client);
@@ -472,8 +484,11 @@ pub struct TlsSessionRecord {
 pub fn session_records(tracker: &TlsTracker) -> Vec<TlsSessionRecord> {
     let mut out = Vec::new();
     for st in tracker.tls_streams() {
-        for s in st.connection.sessions() {
-            let stream = st.connection.stream();
+        let Some(connection) = st.conn() else {
+            continue;
+        };
+        for s in connection.sessions() {
+            let stream = connection.stream();
             let (mut client, mut server) = (st.endpoints.0.to_string(), st.endpoints.1.to_string());
             if !s.client_is_initiator {
                 std::mem::swap(&mut client, &mut server);

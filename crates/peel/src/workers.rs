@@ -428,17 +428,8 @@ pub(crate) fn run(
                 Ok(t) => t,
                 Err(panic) => std::panic::resume_unwind(panic),
             };
-            for (i, st) in part.streams.into_iter().enumerate() {
-                if st.is_none() {
-                    continue;
-                }
-                if tracker.streams.len() <= i {
-                    tracker.streams.resize_with(i + 1, || None);
-                }
-                if let Some(slot) = tracker.streams.get_mut(i) {
-                    *slot = st;
-                }
-            }
+            // Each worker holds only its own streams: the maps are disjoint.
+            tracker.streams.extend(part.streams);
         }
         tracker.dsb = dsb;
         let report = walked?;

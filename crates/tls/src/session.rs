@@ -345,7 +345,8 @@ impl Connection {
             hs: None,
             sessions: Vec::new(),
             masters: Vec::new(),
-            scratch: Vec::with_capacity(1 << 14),
+            // Grown by the first record that needs it: an idle connection holds no buffer.
+            scratch: Vec::new(),
             inflated: Vec::new(),
             first_decrypted: None,
             client_hint: None,
