@@ -23,6 +23,10 @@ pub struct FramesArgs {
     /// Save the displayed frames (format from the extension: .pcapng, .pcap, .cap).
     #[arg(short = 'w', long = "write", value_name = "OUT")]
     pub write: Option<PathBuf>,
+    /// A protocol tree per displayed frame (fields named as display filters name them, with
+    /// byte offsets and lengths); with --json, a `detail` key.
+    #[arg(short = 'V', long = "detail")]
+    pub detail: bool,
     /// Keys for filters on decrypted fields (sip.*, http.*).
     #[command(flatten)]
     pub keys: KeyArgs,
@@ -81,10 +85,21 @@ pub fn run(a: &FramesArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
         if let Some(w) = writer.as_mut() {
             w.write(packet)?;
         }
-        if a.json {
-            out.json(rec)?;
-        } else {
-            out.frame_line(rec)?;
+        let detail = a.detail.then(|| columns.detail(view));
+        match (a.json, detail) {
+            (true, Some(detail)) => out.json(&Detailed { rec, detail })?,
+            (true, None) => out.json(rec)?,
+            (false, detail) => {
+                out.frame_line(rec)?;
+                if let Some(tree) = detail {
+                    let mut text = String::new();
+                    for node in &tree {
+                        node.write_text(1, &mut text);
+                    }
+                    text.push('\n');
+                    out.raw(text.as_bytes())?;
+                }
+            }
         }
         Ok(())
     })?;
@@ -95,6 +110,14 @@ pub fn run(a: &FramesArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
     drop(spool);
     report_warnings(&report);
     Ok(())
+}
+
+/// A frame's record with its detail tree (`--json --detail`).
+#[derive(serde::Serialize)]
+struct Detailed<'a> {
+    #[serde(flatten)]
+    rec: &'a peel::FrameRecord,
+    detail: Vec<peel::detail::Node>,
 }
 
 /// Standard input saved to a temporary file, removed when dropped.

@@ -415,7 +415,103 @@ fn recorded_columns_equal_live_tshark() {
     );
 }
 
+/// `peel frames -V` on the Certificate frame shows the server certificate's serial and
+/// subject as `openssl x509` prints them from the certificate file.
+fn detail_shows_the_certificate_serial_and_subject() {
+    let cap = peel_testkit::corpus_file("generated/a-tls12-rsa-aes128cbc-sha-sip/capture.pcap");
+    let key = peel_testkit::corpus_file("generated/server.key.pem");
+    let cert = peel_testkit::corpus_file("generated/server.crt.pem");
+    let out = Command::new(common::peel_bin())
+        .arg("frames")
+        .arg(&cap)
+        .args(["-V", "-Y", "tls.handshake.type == 11", "--key"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let o = Command::new("openssl")
+        .args([
+            "x509", "-noout", "-serial", "-subject", "-nameopt", "RFC2253", "-in",
+        ])
+        .arg(&cert)
+        .output()
+        .unwrap();
+    let want = String::from_utf8_lossy(&o.stdout);
+    let serial = want
+        .lines()
+        .find_map(|l| l.strip_prefix("serial="))
+        .unwrap()
+        .to_lowercase();
+    let subject = want
+        .lines()
+        .find_map(|l| l.strip_prefix("subject="))
+        .unwrap()
+        .trim();
+    assert!(
+        text.contains(&format!("serialNumber: 0x{serial}  [x509af.serialNumber]")),
+        "serial {serial} not in:\n{text}"
+    );
+    assert!(
+        text.contains(&format!("subject: {subject}  [x509af.subject]")),
+        "subject {subject} not in:\n{text}"
+    );
+    assert!(text.contains(&format!("Cert: 0x{serial}")), "{text}");
+}
+
+/// `--json --detail`: every node with an offset lies inside its frame, and a handshake type
+/// node's byte in the frame is the message type it names.
+fn json_detail_offsets_point_at_the_bytes() {
+    let cap = peel_testkit::corpus_file("generated/a-tls12-rsa-aes128cbc-sha-sip/capture.pcap");
+    let out = Command::new(common::peel_bin())
+        .arg("frames")
+        .arg(&cap)
+        .args(["--json", "--detail", "-Y", "tls.handshake.type"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mut reader = peel_capture::CaptureReader::open(&cap).unwrap();
+    let mut frames = Vec::new();
+    while let Some(p) = reader.next_packet().unwrap() {
+        frames.push(p.data.to_vec());
+    }
+    let (mut checked, mut types) = (0, 0);
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let n = v["frame"].as_u64().unwrap() as usize;
+        let bytes = &frames[n - 1];
+        let mut stack: Vec<&serde_json::Value> = v["detail"].as_array().unwrap().iter().collect();
+        while let Some(node) = stack.pop() {
+            if let (Some(o), Some(l)) = (node["offset"].as_u64(), node["length"].as_u64()) {
+                assert!((o + l) as usize <= bytes.len(), "frame {n}: {node}");
+                checked += 1;
+                if node["field"] == "tls.handshake.type" {
+                    let label = node["label"].as_str().unwrap();
+                    let t: u8 = label
+                        .rsplit('(')
+                        .next()
+                        .unwrap()
+                        .trim_end_matches(')')
+                        .parse()
+                        .unwrap();
+                    assert_eq!(bytes[o as usize], t, "frame {n}: {label}");
+                    types += 1;
+                }
+            }
+            if let Some(kids) = node["children"].as_array() {
+                stack.extend(kids.iter());
+            }
+        }
+    }
+    assert!(
+        checked > 50 && types >= 3,
+        "{checked} offsets, {types} handshake types checked"
+    );
+}
+
 peel_testkit::main! {
     columns_equal_recorded_tshark: [],
     recorded_columns_equal_live_tshark: [Tshark],
+    detail_shows_the_certificate_serial_and_subject: [Openssl],
+    json_detail_offsets_point_at_the_bytes: [],
 }

@@ -418,6 +418,8 @@ impl Columns {
     /// says (`None`). Call for every frame, in order.
     pub fn describe(&mut self, view: &FrameView<'_, '_>) -> Option<(String, String)> {
         let frame = view.record.frame;
+        self.records.clear();
+        self.record_bytes.clear();
         let Some(seg) = view.tcp else {
             if let Some(line) = self.app_line(frame) {
                 return Some(line);
@@ -445,6 +447,12 @@ impl Columns {
             ));
         }
         crate::info::application(view)
+    }
+
+    /// The detail tree of the frame last given to [`Columns::describe`] or [`Columns::apply`]
+    /// (`peel frames -V`): its headers and the TLS records that ended in it.
+    pub fn detail(&self, view: &FrameView<'_, '_>) -> Vec<crate::detail::Node> {
+        crate::detail::tree(view, &self.records, &self.record_bytes)
     }
 
     /// SIP and HTTP messages that ended in the frame (outside TLS), joined.

@@ -22,7 +22,7 @@
 //! [`messages`]).
 
 mod messages;
-mod x509;
+pub(crate) mod x509;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -79,11 +79,11 @@ pub(crate) struct Record {
     pub(crate) content_type: u8,
     pub(crate) version: u16,
     /// The fragment, in `record_bytes` (empty unless a handshake or `tls.app_data` is asked for).
-    body: Range<usize>,
+    pub(crate) body: Range<usize>,
     /// The record length.
     pub(crate) length: usize,
     /// Handshake records after ChangeCipherSpec are encrypted.
-    encrypted: bool,
+    pub(crate) encrypted: bool,
     /// An encrypted TLS 1.3 record: tshark names its type `tls.record.opaque_type`.
     opaque: bool,
     /// An SSL 2.0 CLIENT-HELLO record (RFC 6101 appendix E.1): its session ID length.

@@ -20,6 +20,7 @@
 pub mod app;
 pub mod columns;
 pub mod decrypt;
+pub mod detail;
 mod error;
 mod fields;
 mod info;

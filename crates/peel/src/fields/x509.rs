@@ -168,7 +168,11 @@ fn u24_vec(b: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// One certificate (RFC 5280 section 4.1): the TBSCertificate's serial number, issuer and
 /// subject names, and the GeneralNames of its extensions.
-fn certificate(der: &[u8], f: FieldId, visit: &mut dyn FnMut(Value<'_>) -> bool) -> bool {
+pub(crate) fn certificate(
+    der: &[u8],
+    f: FieldId,
+    visit: &mut dyn FnMut(Value<'_>) -> bool,
+) -> bool {
     let Some((tag::SEQUENCE, cert)) = Der(der).next() else {
         return true;
     };
