@@ -199,6 +199,5 @@ peel_testkit::main! {
     recorded_frames_equal_live_tshark: [Tshark],
     netmon_manifest_facts: [],
     gzip_copies_read_the_same: [],
-    // editcap comes with tshark (`Need::Editcap` probes `editcap -V`, which exits 1 on 4.0.17).
-    netmon_made_by_editcap_matches_its_pcap: [Tshark],
+    netmon_made_by_editcap_matches_its_pcap: [Tshark, Editcap],
 }

@@ -47,7 +47,7 @@
 //!
 //! Established by running TShark 4.0.17 (default preferences, single pass) on captures crafted
 //! for each question (`tests/data/tshark_probes.py`, results in `tests/data/tshark_streams.tsv`,
-//! replayed by `tests/tshark_numbering.rs`), and checked on every packet of the shared corpus
+//! replayed by `tests/tshark_numbering.rs`), and checked on every packet of the test corpus (`tests/corpus`)
 //! of real captures (`tests/corpus_numbering.rs`). Wireshark's user guide documents the
 //! port-reuse condition only as "the SYN flag is set (not SYN+ACK), we have an existing
 //! conversation using the same addresses and ports, and the sequence number is different than

@@ -44,7 +44,7 @@ impl Need {
     pub fn missing(self) -> Option<String> {
         let ok = match self {
             Need::Tshark => runs("tshark", &["--version"]),
-            Need::Editcap => runs("editcap", &["-V"]),
+            Need::Editcap => runs("editcap", &["--version"]),
             Need::Tcpdump => runs("tcpdump", &["--version"]),
             Need::Openssl => runs("openssl", &["version"]),
             Need::Root => is_root(),

@@ -2,7 +2,7 @@
 //! `RTSS`).
 //!
 //! Layout (from Microsoft's NetMon2 SDK `CAPTUREFILE_HEADER_VALUES` page and the files
-//! themselves, see `shared/corpus/netmon/MANIFEST.md`): a 72-byte header (often padded to 128,
+//! themselves, see `tests/corpus/netmon/MANIFEST.md`): a 72-byte header (often padded to 128,
 //! but the first record may start right at 72), frame records, and a frame table of u32 file
 //! offsets, usually at the end. Readers follow the table, so records may be in any physical order.
 //! A file cut short has lost its table: then the records before the cut are walked in file order
