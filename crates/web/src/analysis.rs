@@ -210,6 +210,10 @@ impl Analysis {
     }
 
     fn compute_frames(&self) -> Result<FrameIndex, String> {
+        // The Protocol and Info columns as `peel frames` words them (a first pass over the
+        // capture, with the same keys).
+        let mut columns =
+            peel::Columns::analyze(&self.capture, &self.secrets).map_err(|e| e.to_string())?;
         let mut capture = self.open()?;
         let mut records = Vec::new();
         let mut tcp_streams = 0u32;
@@ -218,7 +222,7 @@ impl Analysis {
                 if let Some(s) = view.record.tcp_stream {
                     tcp_streams = tcp_streams.max(s.saturating_add(1));
                 }
-                records.push(view.record.clone());
+                records.push(columns.apply(view));
                 Ok(())
             })
             .map_err(|e| e.to_string())?;
