@@ -256,7 +256,7 @@ fn api_equals_the_cli() {
             let cli = json_lines(&args);
             assert_eq!(r.json(), Value::Array(cli), "{c} {endpoint}");
         }
-        let cli = json_lines(&["frames", c, "--json"]);
+        let cli = json_lines(&["frames", c, "-k", k, "--json"]);
         let r = get(&s.addr, "/api/frames?limit=1000");
         let page = r.json();
         assert_eq!(page["total"], cli.len());
@@ -280,7 +280,7 @@ fn api_equals_the_cli() {
             "tls.record.content_type == 23 && tcp.srcport != 5061 && tcp.srcport != 8443",
             "frame.len > 1000",
         ] {
-            let want = json_lines(&["frames", c, "-Y", filter, "--json"]);
+            let want = json_lines(&["frames", c, "-k", k, "-Y", filter, "--json"]);
             let r = get(&s.addr, &format!("/api/frames?filter={}", enc(filter)));
             assert_eq!(r.status, 200, "{filter}: {}", r.text());
             let page = r.json();
