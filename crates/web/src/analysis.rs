@@ -176,10 +176,7 @@ impl Analysis {
     }
 
     /// Frame `n`'s record and up to [`FRAME_BYTES_MAX`] of its captured bytes.
-    pub(crate) async fn frame(
-        self: &Arc<Self>,
-        n: u64,
-    ) -> Result<Option<(FrameRecord, Vec<u8>)>, String> {
+    pub(crate) async fn frame(self: &Arc<Self>, n: u64) -> Result<Option<FrameWithDetail>, String> {
         let me = self.clone();
         blocking(move || me.compute_frame(n)).await
     }
@@ -263,14 +260,18 @@ impl Analysis {
         Ok(matches)
     }
 
-    fn compute_frame(&self, n: u64) -> Result<Option<(FrameRecord, Vec<u8>)>, String> {
+    fn compute_frame(&self, n: u64) -> Result<Option<FrameWithDetail>, String> {
+        // The columns and the detail tree follow TLS records from the first frame on.
+        let mut columns =
+            peel::Columns::analyze(&self.capture, &self.secrets).map_err(|e| e.to_string())?;
         let mut capture = self.open()?;
         let mut found = None;
         let walked = capture.walk(|view| {
+            let record = columns.apply(view);
             if view.record.frame == n {
                 let data = view.packet.data;
                 let kept = data.get(..FRAME_BYTES_MAX).unwrap_or(data);
-                found = Some((view.record.clone(), kept.to_vec()));
+                found = Some((record, kept.to_vec(), columns.detail(view)));
                 return Err(stop());
             }
             Ok(())
@@ -288,6 +289,10 @@ impl Analysis {
             .map_err(|e| e.to_string())
     }
 }
+
+/// One frame's record (with its columns), its bytes (at most [`FRAME_BYTES_MAX`]) and its
+/// detail tree (`peel frames -V`).
+pub(crate) type FrameWithDetail = (FrameRecord, Vec<u8>, Vec<peel::detail::Node>);
 
 /// Locks a cache; a poisoned lock (a panic while it was held) still holds usable data.
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -363,6 +363,8 @@ struct FrameDetail {
     /// Captured bytes, hex (at most the first 64 KiB).
     data: String,
     truncated: bool,
+    /// The protocol tree, as `peel frames --json --detail` gives it (offsets into `data`).
+    detail: Vec<peel::detail::Node>,
 }
 
 async fn frame(State(a): Shared, Path(n): Path<u64>) -> Result<Json<FrameDetail>, Problem> {
@@ -373,7 +375,7 @@ async fn frame(State(a): Shared, Path(n): Path<u64>) -> Result<Json<FrameDetail>
             "no frame {n}: frames are numbered 1 to {count}"
         )));
     }
-    let (record, data) =
+    let (record, data, detail) =
         a.frame(n).await.map_err(Problem::failed)?.ok_or_else(|| {
             Problem::not_found(format!("frame {n} was not found on a second read"))
         })?;
@@ -382,6 +384,7 @@ async fn frame(State(a): Shared, Path(n): Path<u64>) -> Result<Json<FrameDetail>
         record,
         data: data.iter().map(|b| format!("{b:02x}")).collect(),
         truncated,
+        detail,
     }))
 }
 
@@ -621,6 +624,27 @@ mod tests {
         let frames = page["frames"].as_array().unwrap();
         assert_eq!(frames.len(), 63);
         assert!(frames.iter().all(|f| f["tcp_stream"] == 0));
+    }
+
+    /// The frame list has the Protocol and Info columns of `peel frames`, and a frame's detail
+    /// its protocol tree with the certificate.
+    #[test]
+    fn frames_have_columns_and_a_detail_tree() {
+        let (rt, app) = (runtime(), app());
+        let (_, _, b) = get(&rt, &app, "/api/frames?offset=3&limit=1");
+        let f = &json(&b)["frames"][0];
+        assert_eq!(
+            (f["frame"].as_u64(), f["protocol"].as_str()),
+            (Some(4), Some("TLSv1"))
+        );
+        assert_eq!(f["info"], "Client Hello");
+        let (s, _, b) = get(&rt, &app, "/api/frames/8");
+        assert_eq!(s, StatusCode::OK);
+        let detail = json(&b);
+        assert_eq!(detail["record"]["info"], "Certificate, Server Hello Done");
+        let text = detail["detail"].to_string();
+        assert!(text.contains("\"x509af.serialNumber\""), "{text}");
+        assert!(text.contains("\"tls.handshake.type\""), "{text}");
     }
 
     #[test]
