@@ -39,6 +39,15 @@ pub fn run(a: &SipArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
     outputs.inputs_of(&secrets);
     let staged = a.html.as_deref().map(|p| outputs.stage(p)).transpose()?;
     let run = peel::app::dissect(&a.capture, &secrets)?;
+    if let Some(call) = &a.call {
+        // As the web API's 404: a Call-ID the capture lacks is an error, not an empty ladder.
+        anyhow::ensure!(
+            !run.arrows(Some(call)).is_empty(),
+            "no SIP message in {} has Call-ID {call:?}; `peel sip {} --dialogs` lists the calls",
+            a.capture.display(),
+            a.capture.display()
+        );
+    }
     if let (Some(path), Some(staged)) = (&a.html, staged) {
         let arrows = run.arrows(a.call.as_deref());
         let title = match &a.call {
@@ -85,7 +94,12 @@ pub fn run(a: &SipArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
             }
         }
     } else if a.html.is_none() || a.json {
-        let start = run.sip.first().map_or(0.0, |r| r.time);
+        // Relative to the capture's first frame, as `peel frames` and tshark count time.
+        let start = run
+            .report
+            .first_time
+            .or_else(|| run.sip.first().map(|r| r.time))
+            .unwrap_or(0.0);
         for r in &run.sip {
             if a.json {
                 out.json(r)?;

@@ -256,6 +256,75 @@ fn case_a() -> (PathBuf, PathBuf) {
     )
 }
 
+/// `peel sip` counts time from the capture's first frame, as `peel frames` (and tshark) do, not
+/// from the first SIP message.
+fn sip_times_are_relative_to_the_first_frame() {
+    let (cap, key) = case_a();
+    let (c, k) = (cap.to_str().unwrap(), key.to_str().unwrap());
+    let frames = json_lines(&["frames", "--json", c, "-k", k]);
+    let (code, out, err) = peel(&["sip", c, "-k", k]);
+    assert_eq!(code, 0, "{err}");
+    let mut checked = 0;
+    for line in out.lines().take(5) {
+        let mut words = line.split_whitespace();
+        let frame: u64 = words.next().unwrap().parse().unwrap();
+        let time: f64 = words.next().unwrap().parse().unwrap();
+        let want = frames[frame as usize - 1]["time_relative"]
+            .as_f64()
+            .unwrap();
+        assert!(
+            (time - want).abs() < 1e-6,
+            "frame {frame}: sip {time}, frames {want}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 5);
+    // The first SIP message is not the first frame, so this differs from counting from it.
+    assert!(out.lines().next().unwrap().split_whitespace().nth(1) != Some("0.000000"));
+}
+
+/// A Call-ID the capture lacks is an error (exit 2, one line), as the web API answers 404.
+fn ladder_of_an_unknown_call_exits_2() {
+    let (cap, key) = case_a();
+    let (code, out, err) = peel(&[
+        "sip",
+        "--ladder",
+        "--call",
+        "nosuchcall",
+        cap.to_str().unwrap(),
+        "-k",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("has Call-ID \"nosuchcall\"") && err.contains("--dialogs"),
+        "{err}"
+    );
+    // A Call-ID the capture has still draws its ladder.
+    let calls = json_lines(&[
+        "sip",
+        "--dialogs",
+        "--json",
+        cap.to_str().unwrap(),
+        "-k",
+        key.to_str().unwrap(),
+    ]);
+    let id = calls[0]["call_id"].as_str().unwrap().to_string();
+    let (code, out, err) = peel(&[
+        "sip",
+        "--ladder",
+        "--call",
+        &id,
+        cap.to_str().unwrap(),
+        "-k",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.lines().count() > 2, "{out}");
+}
+
 fn ladder_of_case_a() {
     let (cap, key) = case_a();
     let (code, out, err) = peel(&[
@@ -1138,6 +1207,8 @@ peel_testkit::main! {
     sip_messages_equal_the_transcript: [],
     sip_messages_equal_tshark: [Tshark],
     http_messages_equal_tshark: [Tshark],
+    sip_times_are_relative_to_the_first_frame: [],
+    ladder_of_an_unknown_call_exits_2: [],
     ladder_of_case_a: [],
     html_ladder_of_case_a: [],
     dialogs_of_case_a: [],

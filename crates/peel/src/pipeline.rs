@@ -140,6 +140,7 @@ impl Capture {
             let number = self.report.frames;
 
             let first = *self.first_time.get_or_insert(packet.timestamp);
+            self.report.first_time.get_or_insert(first.as_f64());
             let frame = self
                 .decoder
                 .decode(packet.link_type, packet.data, packet.timestamp);

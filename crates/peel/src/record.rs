@@ -79,4 +79,8 @@ pub struct RunReport {
     pub malformed_frames: u64,
     /// Problems with the file itself: truncation, corrupt blocks (where, what was skipped).
     pub warnings: Vec<String>,
+    /// Time of the first frame (seconds since the epoch): the origin of relative times, as
+    /// `peel frames` and tshark count them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_time: Option<f64>,
 }
