@@ -341,6 +341,16 @@ fn byte_string(w: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// `0xHH`: one byte written as a hex integer, as tshark takes it against bytes
+/// (`tcp.payload[0] == 0x16`; a longer `0x1603` is refused there too).
+fn one_byte(w: &str) -> Option<Vec<u8>> {
+    let digits = w.strip_prefix("0x").or_else(|| w.strip_prefix("0X"))?;
+    if digits.is_empty() || digits.len() > 2 {
+        return None;
+    }
+    u8::from_str_radix(digits, 16).ok().map(|b| vec![b])
+}
+
 fn ether(w: &str) -> Option<[u8; 6]> {
     let b = byte_string(w).or_else(|| {
         // Cisco style `0011.2233.4455`.
@@ -400,6 +410,7 @@ fn literal(text: &str, o: &Operand, ty: FieldType) -> Result<Lit, Error> {
             .map(Lit::Ether)
             .ok_or_else(|| bad(&format!("\"{w}\" is not an Ethernet address (aa:bb:cc:dd:ee:ff)"))),
         (Atom::Word(w), FieldType::Bytes | FieldType::Protocol) => byte_string(w)
+            .or_else(|| one_byte(w))
             .map(Lit::Bytes)
             .ok_or_else(|| bad(&format!("\"{w}\" is not a byte string (aa:bb:cc) or a quoted string"))),
         // Wireshark accepts unquoted words for string fields.
