@@ -36,6 +36,12 @@ pub struct DecryptArgs {
     /// secrets block and key log (e.g. `-Y 'ip.addr == 192.168.5.73'`).
     #[arg(short = 'Y', long = "filter", value_name = "FILTER")]
     pub filter: Option<String>,
+    /// An SRTP master key found elsewhere, as for `peel rtp`: [SRC>DST=]SUITE
+    /// inline:KEY[|LIFETIME][|MKI:LEN]. The decrypted RTP/RTCP goes into --cleartext as plain
+    /// RTP on the same ports (as do SRTP streams keyed by the SDP of the decrypted SIP), and
+    /// --report lists the media streams. Repeatable.
+    #[arg(long = "srtp-key", value_name = "SPEC")]
+    pub srtp_keys: Vec<String>,
 }
 
 fn parse_port_map(s: &str) -> Result<(u16, u16), String> {
@@ -61,6 +67,10 @@ pub fn run(a: &DecryptArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
         None => None,
     };
     let secrets = a.keys.load()?;
+    let mut srtp_keys = Vec::new();
+    for s in &a.srtp_keys {
+        srtp_keys.push(s.parse::<peel::media::KeySpec>()?);
+    }
     let mut streams = a.streams.clone();
     if let Some(f) = filter.as_mut() {
         let shown = peel::decrypt::streams_matching(&a.capture, f)?;
@@ -78,6 +88,7 @@ pub fn run(a: &DecryptArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
         report: a.report.clone(),
         port_map: a.port_map.clone(),
         streams: limited.then_some(streams),
+        srtp_keys,
     };
     // A progress bar on stderr for long files; indicatif draws nothing when stderr is not a terminal.
     let bar =
@@ -97,8 +108,22 @@ pub fn run(a: &DecryptArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
         })?;
     bar.finish_and_clear();
     let decrypted = s.sessions.iter().filter(|x| x.decrypted).count();
+    let media = if s.media.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; {} media streams, {} decrypted{}",
+            s.media.len(),
+            s.media.iter().filter(|m| m.decrypted).count(),
+            if a.cleartext.is_some() {
+                format!(" ({} RTP/RTCP packets in the cleartext)", s.media_packets)
+            } else {
+                String::new()
+            }
+        )
+    };
     let line = format!(
-        "{} TLS sessions, {} decrypted; secrets of {} sessions written{}{}\n",
+        "{} TLS sessions, {} decrypted; secrets of {} sessions written{}{}{}\n",
         s.sessions.len(),
         decrypted,
         s.secrets_written,
@@ -114,11 +139,17 @@ pub fn run(a: &DecryptArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
                 p.display()
             ))
             .unwrap_or_default(),
+        media,
     );
     out.raw(line.as_bytes())?;
     for rec in s.sessions.iter().filter(|x| !x.decrypted) {
         if let Some(r) = &rec.reason {
             eprintln!("peel: {r}");
+        }
+    }
+    for m in s.media.iter().filter(|m| !m.decrypted) {
+        if let Some(r) = &m.reason {
+            eprintln!("peel: RTP 0x{:08X} {} -> {}: {r}", m.ssrc, m.src, m.dst);
         }
     }
     report_warnings(&s.report);

@@ -33,6 +33,9 @@ pub struct DecryptOptions {
     pub port_map: Vec<(u16, u16)>,
     /// Only sessions of these TCP streams go into the secrets (`-Y` narrows this in the CLI).
     pub streams: Option<Vec<u32>>,
+    /// SRTP master keys found elsewhere (`--srtp-key`), besides the SDES keys of the decrypted
+    /// SDP: for the media in the cleartext capture and the report.
+    pub srtp_keys: Vec<crate::media::KeySpec>,
 }
 
 /// What a `peel decrypt` run did.
@@ -44,8 +47,13 @@ pub struct DecryptSummary {
     pub secrets_written: usize,
     /// Frames copied to `out`.
     pub frames_written: u64,
-    /// Synthetic frames in the cleartext capture.
+    /// Synthetic frames in the cleartext capture (decrypted RTP/RTCP included).
     pub cleartext_frames: u64,
+    /// The RTP streams (SSRCs) of the capture, as `peel rtp` reports them (with `--cleartext` or
+    /// `--report`, for a capture read from a file).
+    pub media: Vec<crate::media::StreamRecord>,
+    /// Decrypted RTP and RTCP packets in the cleartext capture.
+    pub media_packets: u64,
     /// Damage and malformed frames.
     pub report: RunReport,
 }
@@ -144,8 +152,20 @@ pub fn decrypt_with_progress(
     let cleartext_path = stage(&opts.cleartext)?;
     let keylog_path = stage(&opts.keylog_out)?;
     let report_path = stage(&opts.report)?;
+    // The media (SRTP decrypted with the SDES keys of the decrypted SIP) comes from passes of
+    // its own, before the TLS pass: its packets then merge into the cleartext in capture order.
+    // Standard input can be read only once: no media then.
+    let (clear_media, media) = if (cleartext_path.is_some() || report_path.is_some())
+        && path != Path::new("-")
+        && (!opts.srtp_keys.is_empty() || crate::media::has_rtp_like_udp(path)?)
+    {
+        crate::media::cleartext_media(path, secrets, &opts.srtp_keys, cleartext_path.is_some())?
+    } else {
+        (None, Vec::new())
+    };
+    let media_packets = clear_media.as_ref().map_or(0, |m| m.packets);
     let cleartext = match &cleartext_path {
-        Some(out) => Some(CleartextWriter::create(out, &opts.port_map)?),
+        Some(out) => Some(CleartextWriter::create(out, &opts.port_map, clear_media)?),
         None => None,
     };
     let mut sink = Sharing {
@@ -226,6 +246,9 @@ pub fn decrypt_with_progress(
                 );
             }
         }
+        for m in &media {
+            text.push_str(&crate::media::report_line(m, json)?);
+        }
         file.write_all(text.as_bytes())?;
     }
     outputs.commit()?;
@@ -234,6 +257,8 @@ pub fn decrypt_with_progress(
         secrets_written,
         frames_written,
         cleartext_frames,
+        media,
+        media_packets,
         report,
     })
 }
@@ -320,6 +345,8 @@ struct Synth {
     closed: [bool; 2],
     /// FINs written.
     done: bool,
+    /// Whether the next bytes of each side (client, server) begin a line (for the SDP rewrite).
+    line_start: [bool; 2],
 }
 
 impl Synth {
@@ -423,7 +450,8 @@ fn v6(a: IpAddr) -> std::net::Ipv6Addr {
 /// Writes the cleartext capture as decrypted records arrive: per decrypted stream a three-way
 /// handshake before its first record, one segment per decrypted record (split at the MSS) at the
 /// time of the frame that completed it, and FINs once both directions of the original
-/// connection have ended (or at the end of the capture). Raw IP frames, valid checksums.
+/// connection have ended (or at the end of the capture). Raw IP frames, valid checksums. The
+/// decrypted RTP/RTCP, when there is some, is merged in by capture time.
 struct CleartextWriter {
     path: OutputPath,
     port_map: Vec<(u16, u16)>,
@@ -435,10 +463,16 @@ struct CleartextWriter {
     last_time: Timestamp,
     /// The packet being built (reused).
     buf: Vec<u8>,
+    /// Decrypted media packets still to merge in.
+    media: Option<crate::media::ClearMedia>,
 }
 
 impl CleartextWriter {
-    fn create(path: &OutputPath, port_map: &[(u16, u16)]) -> Result<Self, Error> {
+    fn create(
+        path: &OutputPath,
+        port_map: &[(u16, u16)],
+        media: Option<crate::media::ClearMedia>,
+    ) -> Result<Self, Error> {
         Ok(CleartextWriter {
             path: path.clone(),
             port_map: port_map.to_vec(),
@@ -447,6 +481,7 @@ impl CleartextWriter {
             count: 0,
             last_time: Timestamp::default(),
             buf: Vec::with_capacity(MSS + 60),
+            media,
         })
     }
 
@@ -460,6 +495,9 @@ impl CleartextWriter {
         self.w = Some(FrameWriter::create_output(&self.path, None)?);
         self.synths.clear();
         self.count = 0;
+        if let Some(m) = self.media.as_mut() {
+            m.rewind()?;
+        }
         Ok(())
     }
 
@@ -472,6 +510,7 @@ impl CleartextWriter {
         payload: &[u8],
         ts: Timestamp,
     ) -> Result<(), Error> {
+        self.media_before(Some(ts))?;
         synth.packet_into(&mut self.buf, from_client, flags, payload);
         self.count += 1;
         let Some(w) = self.w.as_mut() else {
@@ -484,6 +523,24 @@ impl CleartextWriter {
             interface: 0,
             data: &self.buf,
         })
+    }
+
+    /// Writes the media packets captured before `limit` (all of them with `None`).
+    fn media_before(&mut self, limit: Option<Timestamp>) -> Result<(), Error> {
+        let (Some(m), Some(w)) = (self.media.as_mut(), self.w.as_mut()) else {
+            return Ok(());
+        };
+        while let Some((timestamp, data)) = m.next_before(limit)? {
+            self.count += 1;
+            w.write(&Packet {
+                link_type: LinkType::RAW,
+                timestamp,
+                orig_len: data.len() as u32,
+                interface: 0,
+                data: &data,
+            })?;
+        }
+        Ok(())
     }
 
     fn data(
@@ -515,6 +572,7 @@ impl CleartextWriter {
                 ip_id: 0,
                 closed: [false, false],
                 done: false,
+                line_start: [true, true],
             };
             for (from_client, flags) in [
                 (true, TcpFlags::SYN),
@@ -529,6 +587,17 @@ impl CleartextWriter {
             return Ok(());
         };
         let from_client = side == Side::Client;
+        // With decrypted media in the capture, its SDP says RTP/AVP instead of RTP/SAVP.
+        let rewritten = match (
+            self.media.as_ref(),
+            synth.line_start.get_mut(usize::from(!from_client)),
+        ) {
+            (Some(m), Some(line_start)) if m.packets > 0 => {
+                crate::media::plain_profile(bytes, line_start)
+            }
+            _ => None,
+        };
+        let bytes = rewritten.as_deref().unwrap_or(bytes);
         let mut result = Ok(());
         if !synth.done {
             for piece in bytes.chunks(MSS) {
@@ -603,6 +672,7 @@ impl CleartextWriter {
         for stream in open {
             self.close(stream, ts)?;
         }
+        self.media_before(None)?;
         if let Some(w) = self.w.take() {
             w.finish()?;
         }
