@@ -589,6 +589,56 @@ fn tcp(sport: u16, dport: u16, seq: u32, ack: u32, flags: u8, payload: &[u8]) ->
 const OPTIONS: &str = "OPTIONS sip:b@10.0.0.2 SIP/2.0\r\nv: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\nf: <sip:a@10.0.0.1>;tag=1\r\nt: <sip:b@10.0.0.2>\r\ni: udp-call-1\r\nCSeq: 1 OPTIONS\r\nl: 0\r\n\r\n";
 const OK: &str = "SIP/2.0 200 OK\r\nv: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\nf: <sip:a@10.0.0.1>;tag=1\r\nt: <sip:b@10.0.0.2>;tag=2\r\ni: udp-call-1\r\nCSeq: 1 OPTIONS\r\nms-diagnostics: 2;reason=\"See response\";source=\"fe\"\r\nl: 0\r\n\r\n";
 
+/// An Ethernet frame of `ipv4()` moved inside a PPPoE session (RFC 2516: EtherType 0x8864,
+/// version/type 0x11, code 0, session id, length; PPP protocol 0x0021 = IPv4).
+fn pppoe(frame: Vec<u8>) -> Vec<u8> {
+    let (eth, ip) = frame.split_at(14);
+    let mut f = eth[..12].to_vec();
+    f.extend_from_slice(&[0x88, 0x64, 0x11, 0x00, 0x00, 0x2a]);
+    f.extend_from_slice(&((ip.len() + 2) as u16).to_be_bytes());
+    f.extend_from_slice(&[0x00, 0x21]);
+    f.extend_from_slice(ip);
+    f
+}
+
+/// SIP over UDP inside PPPoE session frames (DSL links) is found as on plain Ethernet, and
+/// tshark (when installed) sees the same messages.
+fn sip_inside_pppoe() {
+    sip_in_pppoe(false)
+}
+
+fn sip_inside_pppoe_equals_tshark() {
+    sip_in_pppoe(true)
+}
+
+fn sip_in_pppoe(with_tshark: bool) {
+    let (a, b) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+    let frames = vec![
+        pppoe(ipv4(17, a, b, &udp(5060, 5060, OPTIONS.as_bytes()))),
+        pppoe(ipv4(17, b, a, &udp(5060, 5060, OK.as_bytes()))),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pppoe.pcap");
+    std::fs::write(&path, pcap(&frames)).unwrap();
+    let recs = json_lines(&["sip", "--json", path.to_str().unwrap()]);
+    assert_eq!(recs.len(), 2, "{recs:?}");
+    assert_eq!(recs[0]["method"], "OPTIONS");
+    assert_eq!(recs[0]["src"], "10.0.0.1:5060");
+    assert_eq!(recs[1]["status"], 200);
+    let listed = json_lines(&["frames", "--json", path.to_str().unwrap()]);
+    assert_eq!(listed[0]["src"], "10.0.0.1");
+    assert_eq!(listed[0]["udp_stream"], 0);
+    if with_tshark {
+        let rows = tshark_rows(
+            &path,
+            &[],
+            "sip",
+            &["frame.number", "sip.Method", "sip.Status-Code"],
+        );
+        assert_eq!(rows.len(), 2, "tshark: {rows:?}");
+    }
+}
+
 fn sip_over_udp_and_clear_tcp() {
     let (a, b) = ([10, 0, 0, 1], [10, 0, 0, 2]);
     let invite = "INVITE sip:b@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/TCP 10.0.0.1:40000;branch=z9hG4bK2\r\nFrom: <sip:a@x>;tag=3\r\nTo: <sip:b@x>\r\nCall-ID: tcp-call-1\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: 28\r\n\r\nv=0\r\nm=audio 4000 RTP/AVP 0\r\n";
@@ -1213,6 +1263,8 @@ peel_testkit::main! {
     html_ladder_of_case_a: [],
     dialogs_of_case_a: [],
     lync_fields_in_json: [],
+    sip_inside_pppoe: [],
+    sip_inside_pppoe_equals_tshark: [Tshark],
     sip_over_udp_and_clear_tcp: [],
     keylog_and_dsb_cases_equal_tshark: [Tshark],
     http2_clear_text_is_read: [],

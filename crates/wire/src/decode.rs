@@ -11,7 +11,7 @@ use crate::ip::walk_extensions;
 use crate::vxlan::VXLAN_PORT;
 use crate::{
     Arp, Error, Erspan, Esp, EtherType, Ethernet, Gre, Icmp, Igmp, IpHeader, IpProto, IpView, Ipv4,
-    Ipv6, Llc, Null, Sll, Sll2, Tcp, Udp, Vlan, Vxlan,
+    Ipv6, Llc, Null, Pppoe, Sll, Sll2, Tcp, Udp, Vlan, Vxlan,
 };
 
 /// Most layers one frame decodes to (a deep tunnel stack is about a dozen).
@@ -35,6 +35,8 @@ pub enum Layer<'a> {
     Null(Null<'a>),
     /// ARP.
     Arp(Arp<'a>),
+    /// PPPoE session stage with its PPP protocol field.
+    Pppoe(Pppoe<'a>),
     /// IPv4.
     Ipv4(Ipv4<'a>),
     /// IPv6 with its extension headers.
@@ -72,6 +74,7 @@ impl<'a> Layer<'a> {
             Layer::Sll2(_) => "SLL2",
             Layer::Null(_) => "Null",
             Layer::Arp(_) => "ARP",
+            Layer::Pppoe(_) => "PPPoES",
             Layer::Ipv4(_) => "IPv4",
             Layer::Ipv6(_) => "IPv6",
             Layer::Gre(_) => "GRE",
@@ -589,6 +592,15 @@ impl<'a> Builder<'a> {
                 Ok(v) => {
                     self.push(Layer::Vlan(v), base).then_some(())?;
                     Some((Step::Ether(v.ethertype()), v.payload(), base + Vlan::LEN))
+                }
+                Err(e) => self.fail(e, base),
+            },
+            EtherType::PPPOE_SESSION => match Pppoe::parse(bytes) {
+                Ok(p) => {
+                    self.push(Layer::Pppoe(p), base).then_some(())?;
+                    // IPv4 and IPv6 go on; other PPP protocols (LCP, IPCP...) end decoding.
+                    let et = p.ethertype()?;
+                    Some((Step::Ether(et), p.payload(), base + Pppoe::LEN))
                 }
                 Err(e) => self.fail(e, base),
             },
