@@ -128,8 +128,13 @@ fn libpcap_present() -> bool {
     ];
     known
         || DIRS.iter().any(|d| {
-            ["libpcap.so.1", "libpcap.so.0.8", "libpcap.so", "libpcap.A.dylib"]
-                .iter()
-                .any(|f| Path::new(d).join(f).exists())
+            [
+                "libpcap.so.1",
+                "libpcap.so.0.8",
+                "libpcap.so",
+                "libpcap.A.dylib",
+            ]
+            .iter()
+            .any(|f| Path::new(d).join(f).exists())
         })
 }
