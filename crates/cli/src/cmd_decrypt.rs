@@ -62,6 +62,20 @@ pub fn run(a: &DecryptArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
             "nothing to write: give -w OUT.pcapng, --cleartext OUT.pcap, --keylog-out FILE or --report FILE"
         );
     }
+    if let Some(w) = &a.write {
+        // Decryption Secrets Blocks exist only in pcapng: never write pcapng under another name.
+        let ext = w
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        if matches!(ext.as_deref(), Some("pcap" | "cap")) {
+            anyhow::bail!(
+                "-w {}: the copy with the session secrets is pcapng (Decryption Secrets Blocks exist only there); name it .pcapng, or use --cleartext {} for a cleartext capture",
+                w.display(),
+                w.display()
+            );
+        }
+    }
     let mut filter = match &a.filter {
         Some(text) => Some(peel::DisplayFilter::new(text)?),
         None => None,

@@ -460,7 +460,86 @@ fn display_filter_limits_the_shared_secrets() {
     assert!(err.contains("ip.addr"), "{err}");
 }
 
+/// Case a's cleartext capture as a Network Monitor `.cap`: (path, tempdir).
+fn cleartext_cap() -> (PathBuf, tempfile::TempDir) {
+    let g = corpus_dir().join("generated");
+    let cap = g.join("a-tls12-rsa-aes128cbc-sha-sip/capture.pcap");
+    let key = g.join("server.key.pem");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("clear.cap");
+    let (code, _, err) = peel(&[
+        "decrypt",
+        cap.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+        "--cleartext",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    (out, dir)
+}
+
+/// `--cleartext out.cap` is a Network Monitor file of Ethernet frames (raw IP there is a media
+/// type neither tshark nor Network Monitor opens), read back as the SIP of the capture; `-w`
+/// with a `.pcap` or `.cap` name is refused instead of quietly writing pcapng.
+fn cleartext_cap_is_ethernet_and_w_is_pcapng_only() {
+    let (out, _dir) = cleartext_cap();
+    let mut r = peel_capture::CaptureReader::open(&out).unwrap();
+    assert_eq!(r.format(), peel_capture::Format::NetMon);
+    let mut n = 0;
+    while let Some(p) = r.next_packet().unwrap() {
+        assert_eq!(p.link_type, peel_capture::LinkType::ETHERNET);
+        n += 1;
+    }
+    assert!(n > 10, "{n} frames");
+    let sip = common::peel(&["sip", "--json", out.to_str().unwrap()]);
+    assert_eq!(sip.0, 0, "{}", sip.2);
+    assert!(sip.1.lines().count() >= 10, "{}", sip.1);
+
+    let g = corpus_dir().join("generated");
+    let cap = g.join("a-tls12-rsa-aes128cbc-sha-sip/capture.pcap");
+    let key = g.join("server.key.pem");
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["copy.pcap", "copy.cap"] {
+        let w = dir.path().join(name);
+        let (code, stdout, err) = peel(&[
+            "decrypt",
+            cap.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+            "-w",
+            w.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 2, "{err}");
+        assert!(stdout.is_empty());
+        assert!(err.contains("name it .pcapng"), "{err}");
+        assert!(!w.exists(), "{name} written");
+    }
+}
+
+/// tshark opens the `.cap` cleartext capture and finds the same SIP messages.
+fn cleartext_cap_opens_in_tshark() {
+    let (out, _dir) = cleartext_cap();
+    // Frames that carry SIP (a frame may carry two messages).
+    let listed = common::peel(&["sip", "--json", out.to_str().unwrap()]).1;
+    let frames: std::collections::BTreeSet<u64> = listed
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["frame"].as_u64().unwrap()
+        })
+        .collect();
+    let theirs = tshark_count(&out, "sip", &[]);
+    assert!(
+        frames.len() >= 10 && theirs == frames.len(),
+        "tshark {theirs}, peel {}",
+        frames.len()
+    );
+}
+
 peel_testkit::main! {
+    cleartext_cap_is_ethernet_and_w_is_pcapng_only: [],
+    cleartext_cap_opens_in_tshark: [Tshark],
     decrypted_copies_open_decrypted_in_tshark_without_the_key: [Tshark],
     cleartext_capture_reads_as_sip_and_http: [Tshark],
     no_output_holds_the_key_or_the_password: [],

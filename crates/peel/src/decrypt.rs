@@ -465,6 +465,28 @@ struct CleartextWriter {
     buf: Vec<u8>,
     /// Decrypted media packets still to merge in.
     media: Option<crate::media::ClearMedia>,
+    /// Frame packets in Ethernet (Network Monitor `.cap`, whose raw-IP media type tshark and
+    /// Network Monitor do not open); else raw IP.
+    ethernet: bool,
+    /// The Ethernet frame being built, when `ethernet`.
+    framed: Vec<u8>,
+}
+
+/// Synthetic Ethernet addresses of the cleartext frames (locally administered, RFC 7042 2.1).
+const CLEAR_DST_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];
+const CLEAR_SRC_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];
+
+/// `ip` as an Ethernet frame into `out` (EtherType from the IP version).
+fn ethernet_frame(ip: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    out.extend_from_slice(&CLEAR_DST_MAC);
+    out.extend_from_slice(&CLEAR_SRC_MAC);
+    let ethertype: u16 = match ip.first().map(|b| b >> 4) {
+        Some(6) => 0x86dd,
+        _ => 0x0800,
+    };
+    out.extend_from_slice(&ethertype.to_be_bytes());
+    out.extend_from_slice(ip);
 }
 
 impl CleartextWriter {
@@ -482,6 +504,8 @@ impl CleartextWriter {
             last_time: Timestamp::default(),
             buf: Vec::with_capacity(MSS + 60),
             media,
+            ethernet: Format::from_extension(path.shown()) == Some(Format::NetMon),
+            framed: Vec::new(),
         })
     }
 
@@ -516,12 +540,18 @@ impl CleartextWriter {
         let Some(w) = self.w.as_mut() else {
             return Ok(());
         };
+        let (link_type, data) = if self.ethernet {
+            ethernet_frame(&self.buf, &mut self.framed);
+            (LinkType::ETHERNET, &self.framed)
+        } else {
+            (LinkType::RAW, &self.buf)
+        };
         w.write(&Packet {
-            link_type: LinkType::RAW,
+            link_type,
             timestamp: ts,
-            orig_len: self.buf.len() as u32,
+            orig_len: data.len() as u32,
             interface: 0,
-            data: &self.buf,
+            data,
         })
     }
 
@@ -530,14 +560,20 @@ impl CleartextWriter {
         let (Some(m), Some(w)) = (self.media.as_mut(), self.w.as_mut()) else {
             return Ok(());
         };
-        while let Some((timestamp, data)) = m.next_before(limit)? {
+        while let Some((timestamp, ip)) = m.next_before(limit)? {
             self.count += 1;
+            let (link_type, data) = if self.ethernet {
+                ethernet_frame(&ip, &mut self.framed);
+                (LinkType::ETHERNET, &self.framed)
+            } else {
+                (LinkType::RAW, &ip)
+            };
             w.write(&Packet {
-                link_type: LinkType::RAW,
+                link_type,
                 timestamp,
                 orig_len: data.len() as u32,
                 interface: 0,
-                data: &data,
+                data,
             })?;
         }
         Ok(())
