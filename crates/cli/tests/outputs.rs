@@ -135,8 +135,8 @@ fn decrypt_onto_any_input_is_refused() {
             "output X.pcap is the input capture (same file)",
         ),
         (
-            &["-w", "./X.pcap"],
-            "output ./X.pcap is the input capture (same file)",
+            &["-w", "./link-to-X"],
+            "output ./link-to-X is the input capture (same file)",
         ),
         (
             &["--keylog-out", "log.txt"],
