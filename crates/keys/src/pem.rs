@@ -113,37 +113,16 @@ fn decode_body(label: String, body: &[u8]) -> Result<Block, BadBlock> {
     }
 }
 
-/// Strict Base64 (RFC 4648 section 4, with padding) into a zeroizing buffer.
+/// Strict Base64 (RFC 4648 section 4, with padding, canonical) into a zeroizing buffer, by
+/// `base64ct` (constant time: the text is a private key's).
 fn decode_base64(text: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-    fn value(c: u8) -> Option<u32> {
-        match c {
-            b'A'..=b'Z' => Some(u32::from(c - b'A')),
-            b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
-            b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
-            b'+' => Some(62),
-            b'/' => Some(63),
-            _ => None,
-        }
-    }
-    if !text.chunks_exact(4).remainder().is_empty() || text.is_empty() {
+    use base64ct::{Base64, Encoding};
+    if text.is_empty() {
         return None;
     }
-    let mut out = Zeroizing::new(Vec::with_capacity(text.len() / 4 * 3));
-    let quads = text.len() / 4;
-    for (i, quad) in text.chunks_exact(4).enumerate() {
-        let last = i + 1 == quads;
-        let pad = quad.iter().rev().take_while(|&&c| c == b'=').count();
-        if pad > 2 || (pad > 0 && !last) {
-            return None;
-        }
-        let mut acc: u32 = 0;
-        for &c in quad.get(..4 - pad)? {
-            acc = (acc << 6) | value(c)?;
-        }
-        acc <<= 6 * pad as u32;
-        let bytes = acc.to_be_bytes();
-        out.extend_from_slice(bytes.get(1..4 - pad)?);
-    }
+    let mut out = Zeroizing::new(vec![0u8; text.len() / 4 * 3]);
+    let n = Base64::decode(text, &mut out).ok()?.len();
+    out.truncate(n);
     Some(out)
 }
 
@@ -162,6 +141,8 @@ mod tests {
         assert_eq!(d("T"), None);
         assert_eq!(d("T==="), None);
         assert_eq!(d("T!=="), None);
+        // Non-canonical: the unused low bits of the last quantum must be zero.
+        assert_eq!(d("TR=="), None);
     }
 
     #[test]
