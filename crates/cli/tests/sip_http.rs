@@ -693,28 +693,19 @@ fn sip_over_udp_and_clear_tcp() {
     assert_eq!(recs[3]["transport"], "tcp");
 }
 
-// --- Key-log and DSB cases: run once the CLI can decrypt them (skipped with a note before). ---
+// --- Key-log and DSB cases: every one must decrypt (a case that does not is a failure). ---
 
 fn has_keylog_flag() -> bool {
     let (_, out, _) = peel(&["sip", "--help"]);
-    let ok = out.contains("--keylog");
-    if !ok {
-        eprintln!("note: peel has no --keylog yet; key-log SIP/HTTP test skipped");
-    }
-    ok
+    out.contains("--keylog")
 }
 
+/// Every session of the capture decrypts with these keys.
 fn decrypts(capture: &Path, extra: &[&str]) -> bool {
     let mut args = vec!["tls", "--json", capture.to_str().unwrap()];
     args.extend_from_slice(extra);
-    let ok = json_lines(&args).iter().all(|r| r["decrypted"] == true);
-    if !ok {
-        eprintln!(
-            "note: {} does not decrypt yet; test skipped",
-            capture.display()
-        );
-    }
-    ok
+    let recs = json_lines(&args);
+    !recs.is_empty() && recs.iter().all(|r| r["decrypted"] == true)
 }
 
 fn keylog_and_dsb_cases_equal_tshark() {
@@ -757,11 +748,8 @@ fn keylog_and_dsb_cases_equal_tshark() {
             false,
         ),
     ];
-    let keylog_ok = has_keylog_flag();
+    assert!(has_keylog_flag(), "peel sip has --keylog");
     for (case, file, port, proto, with_keylog) in cases {
-        if with_keylog && !keylog_ok {
-            continue;
-        }
         let dir = g.join(case);
         let cap = dir.join(file);
         let keylog = dir.join("keylog.txt");
@@ -770,9 +758,11 @@ fn keylog_and_dsb_cases_equal_tshark() {
         } else {
             Vec::new()
         };
-        if !decrypts(&cap, &extra) {
-            continue;
-        }
+        assert!(
+            decrypts(&cap, &extra),
+            "{}: every session decrypts",
+            cap.display()
+        );
         let mut args = vec![proto, "--json", cap.to_str().unwrap()];
         args.extend_from_slice(&extra);
         let recs = json_lines(&args);
