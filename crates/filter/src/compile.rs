@@ -10,7 +10,7 @@ use regex::bytes::{Regex, RegexBuilder};
 use crate::ast::{Atom, Expr, Operand, Relation, SetItem, Test};
 use crate::lexer::{Op, Span};
 use crate::value::{order, Lit, Value};
-use crate::vocabulary::{def, lookup, suggest, FieldId, FieldType};
+use crate::vocabulary::{def, lookup, suggestion, FieldId, FieldType};
 use crate::{Error, FieldValues};
 
 /// A compiled node.
@@ -271,7 +271,7 @@ fn side(
     };
     let Some(id) = lookup(name) else {
         let looks_literal = name.starts_with(|c: char| c.is_ascii_digit()) || name.contains(':');
-        let msg = match suggest(name) {
+        let msg = match suggestion(name) {
             Some(s) => format!("unknown field \"{name}\" (did you mean {s}?)"),
             None if looks_literal => format!("expected a field name, found the value \"{name}\""),
             None => format!("unknown field \"{name}\""),

@@ -238,6 +238,76 @@ pub fn lookup(name: &str) -> Option<FieldId> {
         .map(|&(_, id)| id)
 }
 
+/// Fields that a Network Monitor spelling narrows, and the Wireshark field that holds their values
+/// (with others): `ClientHello.SessionIDLength` is `tls.handshake.session_id_length` of a
+/// ClientHello.
+static WIRESHARK_EQUIVALENTS: &[(FieldId, FieldId)] = &[
+    (
+        field::PEEL_TLS_CLIENT_HELLO_SESSION_ID_LENGTH,
+        field::TLS_HANDSHAKE_SESSION_ID_LENGTH,
+    ),
+    (
+        field::PEEL_TLS_SERVER_HELLO_SESSION_ID_LENGTH,
+        field::TLS_HANDSHAKE_SESSION_ID_LENGTH,
+    ),
+];
+
+/// The Wireshark name of a field: its own, else the wider Wireshark field that holds its values,
+/// else none (a peel-only field such as `peel.ip.conversation`).
+fn wireshark_name(id: FieldId) -> Option<&'static str> {
+    let own = def(id)?.name;
+    if !own.starts_with("peel.") {
+        return Some(own);
+    }
+    WIRESHARK_EQUIVALENTS
+        .iter()
+        .find(|(narrow, _)| *narrow == id)
+        .and_then(|(_, wide)| def(*wide))
+        .map(|d| d.name)
+}
+
+/// Whether the dotted components of `short` appear, in order and whole (without regard to case),
+/// among those of `full`, the last one last: `TLS.ClientHello.SessionIDLength` is a shortening of
+/// `TLS.TlsRecLayer.TlsRecordLayer.SSLHandshake.HandShake.ClientHello.SessionIDLength`.
+fn shortens(short: &str, full: &str) -> bool {
+    let (Some(last), Some(full_last)) = (short.rsplit('.').next(), full.rsplit('.').next()) else {
+        return false;
+    };
+    if !last.eq_ignore_ascii_case(full_last) || short.eq_ignore_ascii_case(full) {
+        return false;
+    }
+    let mut parts = full.split('.');
+    short
+        .split('.')
+        .all(|c| !c.is_empty() && parts.any(|p| p.eq_ignore_ascii_case(c)))
+}
+
+/// What to suggest for an unknown field name, as the text after "did you mean": when the name's
+/// components are a shortening (see [`shortens`]) of Network Monitor paths, each full path and
+/// then the Wireshark names of their fields; else of Wireshark names, those; else the closest
+/// name by edit distance ([`suggest`]), if one is close enough. Several are joined with "or".
+pub fn suggestion(name: &str) -> Option<String> {
+    let mut found: Vec<&'static str> = Vec::new();
+    let mut wireshark: Vec<&'static str> = Vec::new();
+    for &(alias, id) in NETMON_ALIASES.iter().filter(|(a, _)| shortens(name, a)) {
+        found.push(alias);
+        wireshark.extend(wireshark_name(id));
+    }
+    let shortened = FIELDS
+        .iter()
+        .map(|f| f.name)
+        .filter(|n| !n.starts_with("peel.") && shortens(name, n));
+    for n in wireshark.into_iter().chain(shortened) {
+        if !found.contains(&n) {
+            found.push(n);
+        }
+    }
+    if found.is_empty() {
+        return suggest(name).map(str::to_string);
+    }
+    Some(found.join(" or "))
+}
+
 /// The known name closest to `name`, if one is close enough to be a likely typo.
 pub fn suggest(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
@@ -272,4 +342,94 @@ fn distance(a: &str, b: &str) -> usize {
         std::mem::swap(&mut prev, &mut cur);
     }
     prev.last().copied().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLIENT_HELLO: &str =
+        "TLS.TlsRecLayer.TlsRecordLayer.SSLHandshake.HandShake.ClientHello.SessionIDLength";
+    const SERVER_HELLO: &str =
+        "TLS.TlsRecLayer.TlsRecordLayer.SSLHandshake.HandShake.ServerHello.SessionIDLength";
+
+    #[test]
+    fn a_shortened_netmon_path_gets_the_full_path_and_the_wireshark_name() {
+        let want = format!("{CLIENT_HELLO} or tls.handshake.session_id_length");
+        for short in [
+            "TLS.ClientHello.SessionIDLength",
+            "tls.clienthello.sessionidlength",
+            "ClientHello.SessionIDLength",
+            "TLS.SSLHandshake.ClientHello.SessionIDLength",
+            "TLS.HandShake.ClientHello.SessionIDLength",
+        ] {
+            assert_eq!(lookup(short), None, "{short} is not a known name");
+            assert_eq!(suggestion(short).as_deref(), Some(want.as_str()), "{short}");
+        }
+        // The full path it suggests is accepted, and means the ClientHello field.
+        assert_eq!(
+            lookup(CLIENT_HELLO),
+            Some(field::PEEL_TLS_CLIENT_HELLO_SESSION_ID_LENGTH)
+        );
+    }
+
+    #[test]
+    fn a_shortening_that_fits_several_paths_names_each() {
+        assert_eq!(
+            suggestion("TLS.SessionIDLength").as_deref(),
+            Some(
+                format!("{CLIENT_HELLO} or {SERVER_HELLO} or tls.handshake.session_id_length")
+                    .as_str()
+            )
+        );
+        assert_eq!(
+            suggestion("TLS.TlsRecordLayer.ContentType").as_deref(),
+            Some("TLS.TlsRecLayer.TlsRecordLayer.ContentType or tls.record.content_type")
+        );
+        // A peel-only field has no Wireshark name to add.
+        assert_eq!(
+            suggestion("Conversation.Id").as_deref(),
+            Some(
+                "Conversation.TCP.Id or Conversation.UDP.Id or Conversation.IPv4.Id or \
+                 Conversation.IPv6.Id or tcp.stream or udp.stream"
+            )
+        );
+    }
+
+    #[test]
+    fn shortened_wireshark_names_are_suggested_too() {
+        assert_eq!(
+            suggestion("tls.session_id_length").as_deref(),
+            Some("tls.handshake.session_id_length")
+        );
+        assert_eq!(suggestion("sip.seq").as_deref(), Some("sip.CSeq.seq"));
+        // Components match whole: `Length` is not `session_id_length`.
+        assert_eq!(
+            suggestion("tls.length").as_deref(),
+            Some("tls.record.length")
+        );
+    }
+
+    #[test]
+    fn components_out_of_order_or_a_different_last_one_are_no_shortening() {
+        assert!(!shortens("ClientHello.TLS.SessionIDLength", CLIENT_HELLO));
+        assert!(!shortens("TLS.ClientHello", CLIENT_HELLO));
+        assert!(!shortens("TLS..SessionIDLength", CLIENT_HELLO));
+        assert!(
+            !shortens(CLIENT_HELLO, CLIENT_HELLO),
+            "the name itself is not a shortening"
+        );
+        assert!(shortens("TLS.ClientHello.SessionIDLength", CLIENT_HELLO));
+        assert!(!shortens("TLS.ServerHello.SessionIDLength", CLIENT_HELLO));
+    }
+
+    #[test]
+    fn typos_still_get_the_closest_name() {
+        assert_eq!(suggestion("ip.adr").as_deref(), Some("ip.addr"));
+        assert_eq!(
+            suggestion("IPv4.SourceAdress").as_deref(),
+            Some("IPv4.SourceAddress")
+        );
+        assert_eq!(suggestion("nothing.like.this"), None);
+    }
 }
