@@ -41,9 +41,10 @@ impl<W: Write> Out<W> {
     pub fn conversation_header(&mut self) -> io::Result<()> {
         writeln!(
             self.w,
-            "{:<4} {:>6} {:>44}  {:<44} {:>7} {:>10} {:>7} {:>10} {:>8} {:>8}",
+            "{:<4} {:>6} {:>7} {:>44}  {:<44} {:>7} {:>10} {:>7} {:>10} {:>8} {:>8}",
             "kind",
             "stream",
+            "ip conv",
             "client (A)",
             "server (B)",
             "A->B fr",
@@ -58,9 +59,11 @@ impl<W: Write> Out<W> {
     pub fn conversation_line(&mut self, c: &ConversationRecord) -> io::Result<()> {
         writeln!(
             self.w,
-            "{:<4} {:>6} {:>44} \u{2194} {:<44} {:>7} {:>10} {:>7} {:>10} {:>8} {:>8}",
+            "{:<4} {:>6} {:>7} {:>44} \u{2194} {:<44} {:>7} {:>10} {:>7} {:>10} {:>8} {:>8}",
             c.kind,
             c.stream,
+            c.ip_conversation
+                .map_or_else(|| "-".to_string(), |n| n.to_string()),
             c.client,
             c.server,
             c.frames_client_to_server,

@@ -1,5 +1,6 @@
 //! The frame pipeline: read a capture, decode each frame, number its conversation.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -26,6 +27,9 @@ pub struct Capture {
     total_bytes: Option<u64>,
     /// Records without the Info column, and TCP frames without address strings.
     lean: bool,
+    /// Unordered innermost IP address pair -> IP conversation number (`Conversation.IPv4.Id`),
+    /// in order of first frame; not kept for lean records.
+    ip_conversations: HashMap<(IpAddr, IpAddr), u32>,
 }
 
 /// One frame as the pipeline saw it.
@@ -83,6 +87,7 @@ impl Capture {
                 std::fs::metadata(path).ok().map(|m| m.len())
             },
             lean: false,
+            ip_conversations: HashMap::new(),
         })
     }
 
@@ -144,7 +149,7 @@ impl Capture {
             let frame = self
                 .decoder
                 .decode(packet.link_type, packet.data, packet.timestamp);
-            let (record, segment) = describe(
+            let (mut record, segment) = describe(
                 number,
                 &packet,
                 first,
@@ -155,6 +160,12 @@ impl Capture {
             );
             if record.malformed.is_some() {
                 self.report.malformed_frames += 1;
+            }
+            if !self.lean {
+                record.tcp_conversation = record.tcp_stream;
+                record.ip_conversation = frame
+                    .ip()
+                    .map(|ip| ip_conversation(&mut self.ip_conversations, ip.src(), ip.dst()));
             }
             let udp = match frame.layers.last() {
                 Some(Layer::Udp(u)) => Some(u.payload()),
@@ -201,6 +212,12 @@ impl Capture {
                     bytes_client_to_server: c.bytes(Direction::ClientToServer),
                     frames_server_to_client: c.frames(Direction::ServerToClient),
                     bytes_server_to_client: c.bytes(Direction::ServerToClient),
+                    tcp_conversation: (kind == "tcp").then_some(c.index()),
+                    udp_conversation: (kind == "udp").then_some(c.index()),
+                    ip_conversation: self
+                        .ip_conversations
+                        .get(&ip_pair(c.client().addr, c.server().addr))
+                        .copied(),
                 });
             }
         }
@@ -222,6 +239,22 @@ impl Capture {
             ));
         }
     }
+}
+
+/// An IP address pair in one order whichever way the frame travels.
+fn ip_pair(a: IpAddr, b: IpAddr) -> (IpAddr, IpAddr) {
+    if a <= b {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}
+
+/// The number of the conversation between `a` and `b`: a new one (the next number) on the
+/// pair's first frame.
+fn ip_conversation(table: &mut HashMap<(IpAddr, IpAddr), u32>, a: IpAddr, b: IpAddr) -> u32 {
+    let next = u32::try_from(table.len()).unwrap_or(u32::MAX);
+    *table.entry(ip_pair(a, b)).or_insert(next)
 }
 
 /// Per-stream state for the Info column.
@@ -268,6 +301,8 @@ fn describe<'a>(
         udp_stream: None,
         src_port: None,
         dst_port: None,
+        tcp_conversation: None,
+        ip_conversation: None,
         malformed: frame.error.map(|e| e.to_string()),
     };
     let mut segment = None;

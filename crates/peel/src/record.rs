@@ -36,6 +36,15 @@ pub struct FrameRecord {
     /// See `src_port`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dst_port: Option<u16>,
+    /// Network Monitor's `Conversation.TCP.Id` of TCP frames: the value a filter on it (or on
+    /// `tcp.stream`, the same number) matches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp_conversation: Option<u32>,
+    /// Network Monitor's `Conversation.IPv4.Id` / `Conversation.IPv6.Id` (peel's
+    /// `peel.ip.conversation`): the innermost IP header's unordered address pair, numbered from 0
+    /// in order of its first frame. The value a filter on it matches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_conversation: Option<u32>,
     /// Where and why decoding stopped, for frames that did not fully decode.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub malformed: Option<String>,
@@ -68,6 +77,17 @@ pub struct ConversationRecord {
     pub frames_server_to_client: u64,
     /// See `frames_server_to_client`.
     pub bytes_server_to_client: u64,
+    /// Network Monitor's `Conversation.TCP.Id` (TCP) or `Conversation.UDP.Id` (UDP) of its
+    /// frames: `stream` again, under the name a filter takes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp_conversation: Option<u32>,
+    /// See `tcp_conversation`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub udp_conversation: Option<u32>,
+    /// Network Monitor's `Conversation.IPv4.Id` / `.IPv6.Id` of its frames (see
+    /// [`FrameRecord::ip_conversation`]): the IP conversation it belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_conversation: Option<u32>,
 }
 
 /// What a run over a capture saw besides its records.
