@@ -63,7 +63,7 @@ pub use error::{Error, Warning};
 pub use format::Format;
 pub use netmon::NetMonWriter;
 pub use pcap::{PcapWriter, TsPrecision};
-pub use pcapng::PcapNgWriter;
+pub use pcapng::{file as pcapng_file, PcapNgWriter};
 pub use reader::{CaptureReader, Interface};
 pub use types::{DecryptionSecrets, LinkType, Packet, Timestamp};
 pub use writer::{create, CaptureWriter};

@@ -67,13 +67,58 @@ fn ticks_per_second(v: u8) -> Option<u64> {
     }
 }
 
-/// A little-endian IDB with nanosecond timestamps and no snap length limit.
-pub(crate) fn encode(link_type: u16) -> Vec<u8> {
+/// What a written IDB says of its interface.
+pub(crate) struct Description<'a> {
+    /// A `LINKTYPE_` value.
+    pub(crate) link_type: u16,
+    /// Largest number of bytes kept per frame (0: no limit).
+    pub(crate) snaplen: u32,
+    /// `if_name`.
+    pub(crate) name: Option<&'a str>,
+    /// `if_description`.
+    pub(crate) description: Option<&'a str>,
+    /// `if_filter`, a libpcap filter expression.
+    pub(crate) filter: Option<&'a str>,
+    /// `if_tsresol`.
+    pub(crate) tsresol: u8,
+}
+
+impl Description<'_> {
+    /// An interface of `link_type` with nanosecond timestamps, no snap length limit and no names.
+    pub(crate) fn nanoseconds(link_type: u16) -> Self {
+        Description {
+            link_type,
+            snaplen: 0,
+            name: None,
+            description: None,
+            filter: None,
+            tsresol: 9,
+        }
+    }
+}
+
+/// `if_filter` type byte of a libpcap filter expression.
+const FILTER_LIBPCAP_STRING: u8 = 0;
+
+/// A little-endian IDB.
+pub(crate) fn encode(d: &Description<'_>) -> Vec<u8> {
     let mut body = Vec::new();
-    body.extend_from_slice(&link_type.to_le_bytes());
+    body.extend_from_slice(&d.link_type.to_le_bytes());
     body.extend_from_slice(&[0, 0]);
-    body.extend_from_slice(&0u32.to_le_bytes());
-    push_option(&mut body, IF_TSRESOL, &[9]);
+    body.extend_from_slice(&d.snaplen.to_le_bytes());
+    if let Some(name) = d.name {
+        push_option(&mut body, IF_NAME, name.as_bytes());
+    }
+    if let Some(description) = d.description {
+        push_option(&mut body, IF_DESCRIPTION, description.as_bytes());
+    }
+    if let Some(filter) = d.filter {
+        let mut v = Vec::with_capacity(filter.len() + 1);
+        v.push(FILTER_LIBPCAP_STRING);
+        v.extend_from_slice(filter.as_bytes());
+        push_option(&mut body, IF_FILTER, &v);
+    }
+    push_option(&mut body, IF_TSRESOL, &[d.tsresol]);
     body.extend_from_slice(&[0; 4]);
     super::frame_block(TYPE, &body)
 }

@@ -7,7 +7,9 @@
 
 mod dsb;
 mod epb;
+pub mod file;
 mod idb;
+mod isb;
 mod options;
 mod pb;
 mod shb;

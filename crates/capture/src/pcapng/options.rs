@@ -39,8 +39,13 @@ impl<'a> Iterator for Options<'a> {
     }
 }
 
-/// Appends one option, padded to 32 bits, in little-endian order.
+/// Longest option value written: an option's length field is 16 bits (kept a multiple of four).
+pub(crate) const MAX_OPTION: usize = u16::MAX as usize - 3;
+
+/// Appends one option, padded to 32 bits, in little-endian order. A value longer than an option can
+/// hold is cut (only text the user gave, such as a capture filter, could be that long).
 pub(crate) fn push_option(out: &mut Vec<u8>, code: u16, value: &[u8]) {
+    let value = value.get(..MAX_OPTION).unwrap_or(value);
     out.extend_from_slice(&code.to_le_bytes());
     out.extend_from_slice(&(value.len() as u16).to_le_bytes());
     out.extend_from_slice(value);
@@ -72,6 +77,15 @@ mod tests {
         push_option(&mut out, 2, b"eth0");
         push_option(&mut out, 9, &[9]);
         assert_eq!(out, b[..16]);
+    }
+
+    #[test]
+    fn a_long_option_is_cut_to_what_its_length_field_holds() {
+        let mut b = Vec::new();
+        push_option(&mut b, 11, &vec![b'x'; 70_000]);
+        assert_eq!(u16::from_le_bytes([b[2], b[3]]) as usize, MAX_OPTION);
+        assert_eq!(b.len() % 4, 0);
+        assert_eq!(b.len(), 4 + MAX_OPTION);
     }
 
     #[test]

@@ -34,10 +34,24 @@ pub(crate) fn byte_order(bom: [u8; 4]) -> Option<bool> {
     }
 }
 
-/// A little-endian SHB, version 1.0, section length unknown, with `shb_userappl`.
-pub(crate) fn encode(user_appl: &str) -> Vec<u8> {
+/// `shb_hardware`.
+const SHB_HARDWARE: u16 = 2;
+/// `shb_os`.
+const SHB_OS: u16 = 3;
+/// `shb_userappl`.
+const SHB_USERAPPL: u16 = 4;
+
+/// A little-endian SHB, version 1.0, section length unknown, with `shb_hardware` and `shb_os` when
+/// given and `shb_userappl`.
+pub(crate) fn encode(hardware: Option<&str>, os: Option<&str>, user_appl: &str) -> Vec<u8> {
     let mut opts = Vec::new();
-    super::options::push_option(&mut opts, 4, user_appl.as_bytes());
+    if let Some(hw) = hardware {
+        super::options::push_option(&mut opts, SHB_HARDWARE, hw.as_bytes());
+    }
+    if let Some(os) = os {
+        super::options::push_option(&mut opts, SHB_OS, os.as_bytes());
+    }
+    super::options::push_option(&mut opts, SHB_USERAPPL, user_appl.as_bytes());
     opts.extend_from_slice(&[0; 4]);
     let mut body = Vec::new();
     body.extend_from_slice(&BYTE_ORDER_MAGIC.to_le_bytes());
@@ -66,7 +80,7 @@ mod tests {
 
     #[test]
     fn encodes_a_block_that_parses() {
-        let b = encode("peel");
+        let b = encode(None, None, "peel");
         assert_eq!(&b[..4], &[0x0a, 0x0d, 0x0d, 0x0a]);
         assert_eq!(b.len() % 4, 0);
         let len = u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize;

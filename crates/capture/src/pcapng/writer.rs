@@ -19,7 +19,11 @@ pub struct PcapNgWriter<W: Write> {
 impl<W: Write> PcapNgWriter<W> {
     /// Starts the file (writes the Section Header Block).
     pub fn new(mut out: W) -> io::Result<Self> {
-        out.write_all(&shb::encode(concat!("peel ", env!("CARGO_PKG_VERSION"))))?;
+        out.write_all(&shb::encode(
+            None,
+            None,
+            concat!("peel ", env!("CARGO_PKG_VERSION")),
+        ))?;
         Ok(PcapNgWriter {
             out,
             interfaces: Vec::new(),
@@ -34,7 +38,8 @@ impl<W: Write> PcapNgWriter<W> {
         }
         let code = u16::try_from(lt.0)
             .map_err(|_| invalid(format!("link type {lt} does not fit pcapng's 16 bits")))?;
-        self.out.write_all(&idb::encode(code))?;
+        self.out
+            .write_all(&idb::encode(&idb::Description::nanoseconds(code)))?;
         self.interfaces.push(lt);
         Ok((self.interfaces.len() - 1) as u32)
     }
