@@ -1,8 +1,8 @@
 //! X.509 certificate summaries (RFC 5280): what a report shows about a server certificate, and the
 //! SubjectPublicKeyInfo that ties a certificate to a private key.
 
-use der::asn1::{AnyRef, ObjectIdentifier};
-use der::{Decode, Encode, Reader, SliceReader, Tag, TagNumber, Tagged};
+use der::asn1::ObjectIdentifier;
+use der::{Decode, Encode, Tag, TagNumber, Tagged};
 use sha2::{Digest, Sha256};
 use x509_cert::name::Name;
 use x509_cert::Certificate;
@@ -68,37 +68,12 @@ impl CertSummary {
     }
 }
 
-/// The SubjectPublicKeyInfo element of a DER certificate, found by walking the TBSCertificate
-/// leniently (only tags and lengths are checked), so certificates that a strict parser refuses
-/// still match their key.
+/// The SubjectPublicKeyInfo element of a DER certificate, found by the lenient reader
+/// ([`crate::x509`]: only tags and lengths are checked), so certificates that a strict parser
+/// refuses still match their key.
 pub(crate) fn spki_of(cert_der: &[u8]) -> Option<Vec<u8>> {
-    let cert = AnyRef::from_der(cert_der).ok()?;
-    if cert.tag() != Tag::Sequence {
-        return None;
-    }
-    let mut outer = SliceReader::new(cert.value()).ok()?;
-    let tbs: AnyRef<'_> = outer.decode().ok()?;
-    if tbs.tag() != Tag::Sequence {
-        return None;
-    }
-    let mut fields = SliceReader::new(tbs.value()).ok()?;
-    let mut first: AnyRef<'_> = fields.decode().ok()?;
-    let version_tag = Tag::ContextSpecific {
-        constructed: true,
-        number: TagNumber::N0,
-    };
-    if first.tag() == version_tag {
-        first = fields.decode().ok()?; // serialNumber
-    }
-    // signature, issuer, validity, subject, then subjectPublicKeyInfo.
-    for _ in 0..4 {
-        let _skipped: AnyRef<'_> = fields.decode().ok()?;
-    }
-    let spki: AnyRef<'_> = fields.decode().ok()?;
-    if spki.tag() != Tag::Sequence || first.tag() != Tag::Integer {
-        return None;
-    }
-    spki.to_der().ok()
+    let tbs = crate::x509::tbs(cert_der)?;
+    tbs.whole.then_some(tbs.spki?.to_vec())
 }
 
 fn openssl_serial(bytes: &[u8]) -> String {

@@ -52,6 +52,7 @@ mod pbe;
 mod pem;
 mod pfx;
 mod ring;
+pub mod x509;
 
 pub use certificate::CertSummary;
 pub use error::{Error, NoMatch};
