@@ -32,8 +32,12 @@ pub struct DecryptArgs {
     /// Only these TCP streams' secrets go into the outputs (repeatable).
     #[arg(long = "stream", value_name = "N")]
     pub streams: Vec<u32>,
-    /// Only the sessions of TCP streams with a frame this display filter shows go into the
-    /// secrets block and key log (e.g. `-Y 'ip.addr == 192.168.5.73'`).
+    /// Only the frames this display filter shows go into -w (as `peel frames -Y F -w` saves
+    /// them), only the records they complete into --cleartext, and only the sessions of their
+    /// TCP streams into the secrets block and key log (e.g. `-Y 'ip.addr == 192.168.5.73'`).
+    /// tshark decrypts a session of the copy only from its handshake and every frame of its
+    /// records: a filter that takes whole TCP streams (`tcp.stream in {0 3}`, `ip.addr == ...`)
+    /// keeps the copy decryptable.
     #[arg(short = 'Y', long = "filter", value_name = "FILTER")]
     pub filter: Option<String>,
     /// An SRTP master key found elsewhere, as for `peel rtp`: [SRC>DST=]SUITE
@@ -77,22 +81,36 @@ pub fn run(a: &DecryptArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
         }
     }
     let mut filter = match &a.filter {
-        Some(text) => Some(peel::DisplayFilter::new(text)?),
+        Some(text) => Some(peel::DisplayFilter::with_first_pass(text)?),
         None => None,
     };
+    if filter.is_some() && a.capture.as_os_str() == "-" {
+        anyhow::bail!(
+            "-Y needs to read the capture more than once: save standard input to a file and give its name"
+        );
+    }
     let secrets = a.keys.load()?;
     let mut srtp_keys = Vec::new();
     for s in &a.srtp_keys {
         srtp_keys.push(s.parse::<peel::media::KeySpec>()?);
     }
     let mut streams = a.streams.clone();
+    let mut frames = None;
     if let Some(f) = filter.as_mut() {
-        let shown = peel::decrypt::streams_matching(&a.capture, f)?;
+        // SIP and HTTP fields need the first pass `peel frames -Y` makes.
+        for u in f.prepare(&a.capture, &secrets)? {
+            eprintln!("peel: TLS session not decrypted, SIP and HTTP inside it cannot match: {u}");
+        }
+        let shown = peel::decrypt::frames_matching(&a.capture, f)?;
         streams = if streams.is_empty() {
-            shown
+            shown.streams.clone()
         } else {
-            streams.into_iter().filter(|s| shown.contains(s)).collect()
+            streams
+                .into_iter()
+                .filter(|s| shown.streams.contains(s))
+                .collect()
         };
+        frames = Some(shown);
     }
     let limited = !a.streams.is_empty() || a.filter.is_some();
     let opts = peel::decrypt::DecryptOptions {
@@ -102,6 +120,7 @@ pub fn run(a: &DecryptArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
         report: a.report.clone(),
         port_map: a.port_map.clone(),
         streams: limited.then_some(streams),
+        frames,
         srtp_keys,
     };
     // A progress bar on stderr for long files; indicatif draws nothing when stderr is not a terminal.
@@ -166,6 +185,75 @@ pub fn run(a: &DecryptArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
             eprintln!("peel: RTP 0x{:08X} {} -> {}: {r}", m.ssrc, m.src, m.dst);
         }
     }
+    if let (Some(w), Some(shown)) = (&a.write, &opts.frames) {
+        // Sessions whose secrets are in the copy but not all their frames.
+        let partial: Vec<String> = shown
+            .partial_streams
+            .iter()
+            .filter(|p| s.sessions.iter().any(|x| x.stream == **p && x.decrypted))
+            .filter(|p| opts.streams.as_ref().is_none_or(|l| l.contains(p)))
+            .map(u32::to_string)
+            .collect();
+        if !partial.is_empty() {
+            eprintln!(
+                "peel: {}: TCP streams {} are only partly in it: tshark decrypts a TLS session only with its handshake and every frame of its records; -Y 'tcp.stream in {{{}}}' copies them whole (--cleartext holds the shown frames' records alone)",
+                w.display(),
+                partial.join(", "),
+                partial.join(" ")
+            );
+        }
+    }
+    if let Some(w) = &a.write {
+        if let Some(hint) = decode_as_hint(&s.sip_tls_ports, w) {
+            eprintln!("{hint}");
+        }
+    }
     report_warnings(&s.report);
     Ok(())
+}
+
+/// tshark's default `sip.tls.port`: the only port on which it hands decrypted TLS to SIP (it has
+/// heuristics for SIP over plain TCP and UDP, and for HTTP over TLS and TCP, not for SIP over TLS).
+const SIP_TLS_PORT: u16 = 5061;
+
+/// The line telling how to make tshark and Wireshark show the SIP of the secrets copy `out`
+/// when it is on TLS ports other than 5061, or `None` when it is not.
+fn decode_as_hint(sip_ports: &[u16], out: &std::path::Path) -> Option<String> {
+    let ports: Vec<u16> = sip_ports
+        .iter()
+        .copied()
+        .filter(|&p| p != SIP_TLS_PORT)
+        .collect();
+    let first = *ports.first()?;
+    let args: Vec<String> = ports
+        .iter()
+        .map(|p| format!("-d tls.port=={p},sip"))
+        .collect();
+    let list: Vec<String> = ports.iter().map(u16::to_string).collect();
+    Some(format!(
+        "peel: {}: SIP over TLS on port {} is not SIP to tshark by default (only 5061 is): tshark -r {} {} (Wireshark: Analyze > Decode As..., TLS port {first}, SIP)",
+        out.display(),
+        list.join(", "),
+        out.display(),
+        args.join(" ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hint_names_every_port_but_5061() {
+        let out = std::path::Path::new("x.pcapng");
+        assert_eq!(decode_as_hint(&[5061], out), None);
+        assert_eq!(decode_as_hint(&[], out), None);
+        let h = decode_as_hint(&[5061, 5062, 5070], out).unwrap_or_default();
+        assert!(
+            h.contains("tshark -r x.pcapng -d tls.port==5062,sip -d tls.port==5070,sip"),
+            "{h}"
+        );
+        assert!(h.contains("port 5062, 5070 is not SIP"), "{h}");
+        assert_eq!(h.lines().count(), 1);
+    }
 }

@@ -33,6 +33,10 @@ pub struct DecryptOptions {
     pub port_map: Vec<(u16, u16)>,
     /// Only sessions of these TCP streams go into the secrets (`-Y` narrows this in the CLI).
     pub streams: Option<Vec<u32>>,
+    /// Only these frames (what `-Y` displays, see [`frames_matching`]) go into `out`, and only
+    /// the records they complete (and the media packets captured at their times) into
+    /// `cleartext`.
+    pub frames: Option<Shown>,
     /// SRTP master keys found elsewhere (`--srtp-key`), besides the SDES keys of the decrypted
     /// SDP: for the media in the cleartext capture and the report.
     pub srtp_keys: Vec<crate::media::KeySpec>,
@@ -47,6 +51,8 @@ pub struct DecryptSummary {
     pub secrets_written: usize,
     /// Frames copied to `out`.
     pub frames_written: u64,
+    /// TCP server ports of the decrypted TLS streams that carry SIP, ascending.
+    pub sip_tls_ports: Vec<u16>,
     /// Synthetic frames in the cleartext capture (decrypted RTP/RTCP included).
     pub cleartext_frames: u64,
     /// The RTP streams (SSRCs) of the capture, as `peel rtp` reports them (with `--cleartext` or
@@ -62,6 +68,10 @@ pub struct DecryptSummary {
 /// (nothing is held back, so memory does not grow with the capture) and reports progress.
 struct Sharing<'p> {
     cleartext: Option<CleartextWriter>,
+    /// The frames `-Y` shows: records completed in other frames stay out of the cleartext.
+    shown: Option<&'p Shown>,
+    /// Streams whose first decrypted bytes were judged: SIP or not, and the TCP server port.
+    sip: std::collections::BTreeMap<u32, Option<u16>>,
     progress: &'p mut dyn FnMut(u64, Option<u64>),
     /// The first write error; the pass goes on, and the error is returned at its end.
     error: Option<Error>,
@@ -79,15 +89,25 @@ impl TlsSink for Sharing<'_> {
     fn event(&mut self, _stream: u32, _event: &Event<'_>) {}
 
     fn event_in(&mut self, stream: u32, event: &Event<'_>, ctx: &EventContext) {
-        if let (
-            Event::AppData {
-                side, plaintext, ..
-            },
-            Some(w),
-        ) = (event, self.cleartext.as_mut())
+        if let Event::AppData {
+            side,
+            plaintext,
+            frame,
+            ..
+        } = event
         {
-            let r = w.data(stream, *side, plaintext, ctx);
-            self.check(r);
+            if self.shown.is_some_and(|s| !s.has_frame(*frame)) {
+                return;
+            }
+            if let std::collections::btree_map::Entry::Vacant(e) = self.sip.entry(stream) {
+                if let Some(sip) = starts_sip(plaintext) {
+                    e.insert(sip.then_some(ctx.endpoints.1.port));
+                }
+            }
+            if let Some(w) = self.cleartext.as_mut() {
+                let r = w.data(stream, *side, plaintext, ctx);
+                self.check(r);
+            }
         }
     }
 
@@ -99,6 +119,7 @@ impl TlsSink for Sharing<'_> {
     }
 
     fn restart(&mut self) {
+        self.sip.clear();
         if let Some(w) = self.cleartext.as_mut() {
             let r = w.restart();
             self.check(r);
@@ -110,20 +131,78 @@ impl TlsSink for Sharing<'_> {
     }
 }
 
-/// The TCP streams that have at least one frame the display filter shows: `-Y` on `peel decrypt`
-/// limits the shared secrets to these streams' sessions.
-pub fn streams_matching(path: &Path, filter: &mut crate::DisplayFilter) -> Result<Vec<u32>, Error> {
+/// What a display filter shows of a capture (`peel decrypt -Y`): the frames, the TCP streams
+/// they belong to (whose sessions' secrets are shared), and the capture times of the UDP frames
+/// among them (the decrypted media packets kept in the cleartext).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shown {
+    /// Frame numbers, ascending.
+    pub frames: Vec<u64>,
+    /// TCP stream numbers, ascending.
+    pub streams: Vec<u32>,
+    /// Capture times of the UDP frames shown, ascending.
+    pub udp_times: Vec<Timestamp>,
+    /// The TCP streams shown only in part: some of their frames that carry payload are not
+    /// shown (tshark cannot decrypt a session from a copy that lacks some of its records).
+    pub partial_streams: Vec<u32>,
+}
+
+impl Shown {
+    /// Whether frame `n` is shown.
+    pub fn has_frame(&self, n: u64) -> bool {
+        self.frames.binary_search(&n).is_ok()
+    }
+
+    /// Whether a UDP frame captured at `t` is shown.
+    pub fn has_udp_time(&self, t: Timestamp) -> bool {
+        self.udp_times.binary_search(&t).is_ok()
+    }
+}
+
+/// The frames the display filter shows (call [`crate::DisplayFilter::prepare`] first when it
+/// needs a first pass), with their TCP streams and UDP times.
+pub fn frames_matching(path: &Path, filter: &mut crate::DisplayFilter) -> Result<Shown, Error> {
+    let mut shown = Shown::default();
     let mut streams = std::collections::BTreeSet::new();
+    // TCP streams with a payload frame left out.
+    let mut left_out = std::collections::BTreeSet::new();
     let mut capture = Capture::open(path)?;
     capture.walk(|view| {
+        let carries = view.tcp.is_some_and(|t| !t.payload.is_empty());
         if filter.matches(view) {
+            shown.frames.push(view.record.frame);
             if let Some(s) = view.record.tcp_stream {
                 streams.insert(s);
             }
+            if view.udp.is_some() {
+                shown.udp_times.push(view.packet.timestamp);
+            }
+        } else if let (true, Some(s)) = (carries, view.record.tcp_stream) {
+            left_out.insert(s);
         }
         Ok(())
     })?;
-    Ok(streams.into_iter().collect())
+    shown.partial_streams = streams.intersection(&left_out).copied().collect();
+    shown.streams = streams.into_iter().collect();
+    shown.udp_times.sort_unstable();
+    Ok(shown)
+}
+
+/// Whether decrypted bytes begin a SIP message (RFC 3261 section 7.1 Request-Line
+/// `Method SP Request-URI SP SIP-Version`, 7.2 Status-Line `SIP-Version SP ...`), after any CRLF
+/// keep-alives (RFC 5626 section 4.4.1); `None` when no line has ended yet to judge by.
+fn starts_sip(bytes: &[u8]) -> Option<bool> {
+    let start = bytes.iter().position(|b| !matches!(b, b'\r' | b'\n'))?;
+    let rest = bytes.get(start..)?;
+    let line = rest.get(..rest.iter().position(|&b| b == b'\n')?)?;
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    Some(line.starts_with(b"SIP/2.0 ") || line.ends_with(b" SIP/2.0"))
+}
+
+/// The TCP streams that have at least one frame the display filter shows: `-Y` on `peel decrypt`
+/// limits the shared secrets to these streams' sessions.
+pub fn streams_matching(path: &Path, filter: &mut crate::DisplayFilter) -> Result<Vec<u32>, Error> {
+    Ok(frames_matching(path, filter)?.streams)
 }
 
 /// Runs `peel decrypt`.
@@ -163,13 +242,21 @@ pub fn decrypt_with_progress(
     } else {
         (None, Vec::new())
     };
-    let media_packets = clear_media.as_ref().map_or(0, |m| m.packets);
+    let mut media_packets = clear_media.as_ref().map_or(0, |m| m.packets);
+    let shown = opts.frames.as_ref();
     let cleartext = match &cleartext_path {
-        Some(out) => Some(CleartextWriter::create(out, &opts.port_map, clear_media)?),
+        Some(out) => Some(CleartextWriter::create(
+            out,
+            &opts.port_map,
+            clear_media,
+            shown,
+        )?),
         None => None,
     };
     let mut sink = Sharing {
         cleartext,
+        shown,
+        sip: std::collections::BTreeMap::new(),
         progress,
         error: None,
     };
@@ -191,7 +278,7 @@ pub fn decrypt_with_progress(
     }
     let mut cleartext_frames = 0;
     if let Some(w) = sink.cleartext.take() {
-        cleartext_frames = w.finish()?;
+        (cleartext_frames, media_packets) = w.finish()?;
     }
     let sessions = tls::session_records(&tracker);
     let provider = peel_tls::keylog::Chain(secrets, tracker.dsb_secrets());
@@ -210,7 +297,10 @@ pub fn decrypt_with_progress(
             })?;
         }
         let mut capture = Capture::open(path)?;
-        capture.frames(|_, packet| {
+        capture.frames(|rec, packet| {
+            if shown.is_some_and(|s| !s.has_frame(rec.frame)) {
+                return Ok(());
+            }
             frames_written += 1;
             w.write(packet)
         })?;
@@ -252,10 +342,14 @@ pub fn decrypt_with_progress(
         file.write_all(text.as_bytes())?;
     }
     outputs.commit()?;
+    let mut sip_tls_ports: Vec<u16> = sink.sip.values().flatten().copied().collect();
+    sip_tls_ports.sort_unstable();
+    sip_tls_ports.dedup();
     Ok(DecryptSummary {
         sessions,
         secrets_written,
         frames_written,
+        sip_tls_ports,
         cleartext_frames,
         media,
         media_packets,
@@ -470,6 +564,10 @@ struct CleartextWriter {
     ethernet: bool,
     /// The Ethernet frame being built, when `ethernet`.
     framed: Vec<u8>,
+    /// With `-Y`: only media packets captured at the time of a UDP frame shown are written.
+    shown_udp: Option<Vec<Timestamp>>,
+    /// Media packets written.
+    media_count: u64,
 }
 
 /// Synthetic Ethernet addresses of the cleartext frames (locally administered, RFC 7042 2.1).
@@ -494,6 +592,7 @@ impl CleartextWriter {
         path: &OutputPath,
         port_map: &[(u16, u16)],
         media: Option<crate::media::ClearMedia>,
+        shown: Option<&Shown>,
     ) -> Result<Self, Error> {
         Ok(CleartextWriter {
             path: path.clone(),
@@ -506,6 +605,8 @@ impl CleartextWriter {
             media,
             ethernet: Format::from_extension(path.shown()) == Some(Format::NetMon),
             framed: Vec::new(),
+            shown_udp: shown.map(|s| s.udp_times.clone()),
+            media_count: 0,
         })
     }
 
@@ -519,6 +620,7 @@ impl CleartextWriter {
         self.w = Some(FrameWriter::create_output(&self.path, None)?);
         self.synths.clear();
         self.count = 0;
+        self.media_count = 0;
         if let Some(m) = self.media.as_mut() {
             m.rewind()?;
         }
@@ -561,7 +663,15 @@ impl CleartextWriter {
             return Ok(());
         };
         while let Some((timestamp, ip)) = m.next_before(limit)? {
+            if self
+                .shown_udp
+                .as_ref()
+                .is_some_and(|t| t.binary_search(&timestamp).is_err())
+            {
+                continue;
+            }
             self.count += 1;
+            self.media_count += 1;
             let (link_type, data) = if self.ethernet {
                 ethernet_frame(&ip, &mut self.framed);
                 (LinkType::ETHERNET, &self.framed)
@@ -695,8 +805,9 @@ impl CleartextWriter {
         result
     }
 
-    /// Closes the connections still open and the file; returns the frames written.
-    fn finish(mut self) -> Result<u64, Error> {
+    /// Closes the connections still open and the file; returns the frames written, and how
+    /// many of them are media packets.
+    fn finish(mut self) -> Result<(u64, u64), Error> {
         let mut open: Vec<u32> = self
             .synths
             .iter()
@@ -712,6 +823,40 @@ impl CleartextWriter {
         if let Some(w) = self.w.take() {
             w.finish()?;
         }
-        Ok(self.count)
+        Ok((self.count, self.media_count))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sip_is_told_by_its_first_line() {
+        assert_eq!(
+            starts_sip(b"INVITE sip:bob@example.com SIP/2.0\r\nVia: x\r\n"),
+            Some(true)
+        );
+        assert_eq!(starts_sip(b"SIP/2.0 200 OK\r\n"), Some(true));
+        assert_eq!(
+            starts_sip(b"\r\n\r\nREGISTER sips:peel.test SIP/2.0\r\n"),
+            Some(true)
+        );
+        assert_eq!(starts_sip(b"GET / HTTP/1.1\r\nHost: a\r\n"), Some(false));
+        assert_eq!(starts_sip(b"SIP/2.0 200 OK"), None, "no line ended yet");
+        assert_eq!(starts_sip(b"\r\n"), None);
+    }
+
+    #[test]
+    fn shown_frames_and_times_are_looked_up_exactly() {
+        let s = Shown {
+            frames: vec![2, 5, 9],
+            streams: vec![0],
+            udp_times: vec![Timestamp::new(1, 5), Timestamp::new(2, 0)],
+            partial_streams: Vec::new(),
+        };
+        assert!(s.has_frame(5) && !s.has_frame(4) && !s.has_frame(10));
+        assert!(s.has_udp_time(Timestamp::new(1, 5)));
+        assert!(!s.has_udp_time(Timestamp::new(1, 6)));
     }
 }
