@@ -2,8 +2,8 @@
 //! `x509ce.*`, read from the certificates of a Certificate handshake message (RFC 5246 section
 //! 7.4.2) and the distinguished names of a CertificateRequest (section 7.4.4).
 //!
-//! A small DER walk (ITU-T X.690 section 8: tag, length, contents), not a full certificate
-//! parser: it visits the parts filters name and stops quietly where the encoding stops making
+//! The certificate is read by the lenient X.509 reader [`peel_keys::x509`] (the one key matching
+//! uses): it visits the parts filters name and stops quietly where the encoding stops making
 //! sense, keeping what it found before (as tshark does with a malformed certificate).
 //!
 //! Which field a name attribute's value belongs to follows the attribute's syntax (ITU-T X.520,
@@ -16,24 +16,10 @@
 use std::borrow::Cow;
 
 use peel_filter::{field, FieldId, Value};
+use peel_keys::x509::{tag, tbs, Der};
 
 /// Certificates in one message are capped: more than this is not a real chain.
 const MAX_CERTIFICATES: usize = 64;
-
-/// DER universal tags used here (X.680 section 8.6).
-mod tag {
-    pub const INTEGER: u8 = 0x02;
-    pub const OCTET_STRING: u8 = 0x04;
-    pub const OID: u8 = 0x06;
-    pub const UTF8_STRING: u8 = 0x0c;
-    pub const PRINTABLE_STRING: u8 = 0x13;
-    pub const TELETEX_STRING: u8 = 0x14;
-    pub const IA5_STRING: u8 = 0x16;
-    pub const UNIVERSAL_STRING: u8 = 0x1c;
-    pub const BMP_STRING: u8 = 0x1e;
-    pub const SEQUENCE: u8 = 0x30;
-    pub const SET: u8 = 0x31;
-}
 
 /// Whether `f` is one of the fields this module fills.
 pub(super) fn is_x509_field(f: FieldId) -> bool {
@@ -54,38 +40,6 @@ pub(super) fn is_x509_field(f: FieldId) -> bool {
             | field::X509CE_RFC822_NAME
             | field::X509CE_URI
     )
-}
-
-/// One DER element after another.
-struct Der<'a>(&'a [u8]);
-
-impl<'a> Der<'a> {
-    /// The next element's tag and contents; `None` at the end or on an encoding DER does not
-    /// allow here (multi-byte tags, indefinite lengths, lengths past the end).
-    fn next(&mut self) -> Option<(u8, &'a [u8])> {
-        let (&t, rest) = self.0.split_first()?;
-        if t & 0x1f == 0x1f {
-            return None;
-        }
-        let (&l0, mut rest) = rest.split_first()?;
-        let len = if l0 < 0x80 {
-            usize::from(l0)
-        } else {
-            let n = usize::from(l0 & 0x7f);
-            if n == 0 || n > 4 {
-                return None;
-            }
-            let len = rest
-                .get(..n)?
-                .iter()
-                .fold(0usize, |a, &b| a << 8 | usize::from(b));
-            rest = rest.get(n..)?;
-            len
-        };
-        let contents = rest.get(..len)?;
-        self.0 = rest.get(len..)?;
-        Some((t, contents))
-    }
 }
 
 /// The values of `f` in a Certificate message body (TLS 1.2 and earlier: a 24-bit-length list
@@ -135,7 +89,7 @@ pub(super) fn certificate_request(
     };
     while let Some((dn, rest)) = u16_vec(cas) {
         cas = rest;
-        let mut d = Der(dn);
+        let mut d = Der::new(dn);
         if let Some((tag::SEQUENCE, rdns)) = d.next() {
             if !name(rdns, f, visit) {
                 return false;
@@ -166,52 +120,29 @@ fn u24_vec(b: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((rest.get(..n)?, rest.get(n..)?))
 }
 
-/// One certificate (RFC 5280 section 4.1): the TBSCertificate's serial number, issuer and
-/// subject names, and the GeneralNames of its extensions.
+/// One certificate (RFC 5280 section 4.1), read by the lenient reader [`peel_keys::x509`]: the
+/// TBSCertificate's serial number, issuer and subject names, and the GeneralNames of its
+/// extensions.
 pub(crate) fn certificate(
     der: &[u8],
     f: FieldId,
     visit: &mut dyn FnMut(Value<'_>) -> bool,
 ) -> bool {
-    let Some((tag::SEQUENCE, cert)) = Der(der).next() else {
-        return true;
-    };
-    let Some((tag::SEQUENCE, tbs)) = Der(cert).next() else {
-        return true;
-    };
-    let mut t = Der(tbs);
-    let mut item = t.next();
-    // version [0] EXPLICIT, absent for v1 certificates.
-    if matches!(item, Some((0xa0, _))) {
-        item = t.next();
-    }
-    let Some((tag::INTEGER, serial)) = item else {
+    let Some(t) = tbs(der) else {
         return true;
     };
     if f == field::X509AF_SERIAL_NUMBER {
-        return visit(Value::Bytes(serial));
+        return visit(Value::Bytes(t.serial));
     }
-    let _signature = t.next();
-    if let Some((tag::SEQUENCE, issuer)) = t.next() {
-        if !name(issuer, f, visit) {
+    for n in [t.issuer, t.subject].into_iter().flatten() {
+        if !name(n, f, visit) {
             return false;
         }
     }
-    let _validity = t.next();
-    if let Some((tag::SEQUENCE, subject)) = t.next() {
-        if !name(subject, f, visit) {
-            return false;
-        }
+    match t.extensions {
+        Some(list) => extensions(list, f, visit),
+        None => true,
     }
-    // subjectPublicKeyInfo, then [1] issuerUniqueID, [2] subjectUniqueID, [3] extensions.
-    while let Some((tg, contents)) = t.next() {
-        if tg == 0xa3 {
-            if let Some((tag::SEQUENCE, list)) = Der(contents).next() {
-                return extensions(list, f, visit);
-            }
-        }
-    }
-    true
 }
 
 /// Object identifiers of the extensions whose GeneralNames are read (RFC 5280 section 4.2).
@@ -235,9 +166,9 @@ mod ext {
 }
 
 fn extensions(list: &[u8], f: FieldId, visit: &mut dyn FnMut(Value<'_>) -> bool) -> bool {
-    let mut l = Der(list);
+    let mut l = Der::new(list);
     while let Some((tag::SEQUENCE, e)) = l.next() {
-        let mut e = Der(e);
+        let mut e = Der::new(e);
         let Some((tag::OID, oid)) = e.next() else {
             continue;
         };
@@ -249,16 +180,15 @@ fn extensions(list: &[u8], f: FieldId, visit: &mut dyn FnMut(Value<'_>) -> bool)
         let Some((tag::OCTET_STRING, v)) = value else {
             continue;
         };
-        let Some((tag::SEQUENCE, inner)) = Der(v).next() else {
+        let Some((tag::SEQUENCE, inner)) = Der::new(v).next() else {
             continue;
         };
         let go = match oid {
             ext::SUBJECT_ALT_NAME | ext::ISSUER_ALT_NAME => general_names(inner, f, visit),
             ext::AUTHORITY_KEY_IDENTIFIER => {
                 // [0] keyIdentifier, [1] authorityCertIssuer GeneralNames, [2] serial.
-                let mut a = Der(inner);
                 let mut go = true;
-                while let Some((tg, c)) = a.next() {
+                for (tg, c) in Der::new(inner) {
                     if tg == 0xa1 && go {
                         go = general_names(c, f, visit);
                     }
@@ -270,10 +200,10 @@ fn extensions(list: &[u8], f: FieldId, visit: &mut dyn FnMut(Value<'_>) -> bool)
             }
             ext::AUTHORITY_INFO_ACCESS | ext::SUBJECT_INFO_ACCESS => {
                 // SEQUENCE OF AccessDescription { accessMethod OID, accessLocation GeneralName }.
-                let mut a = Der(inner);
+                let mut a = Der::new(inner);
                 let mut go = true;
                 while let (true, Some((tag::SEQUENCE, d))) = (go, a.next()) {
-                    let mut d = Der(d);
+                    let mut d = Der::new(d);
                     let _method = d.next();
                     if let Some((tg, c)) = d.next() {
                         go = general_name(tg, c, f, visit);
@@ -283,12 +213,12 @@ fn extensions(list: &[u8], f: FieldId, visit: &mut dyn FnMut(Value<'_>) -> bool)
             }
             ext::NAME_CONSTRAINTS => {
                 // [0] permittedSubtrees, [1] excludedSubtrees: GeneralSubtree { base, .. }.
-                let mut a = Der(inner);
+                let mut a = Der::new(inner);
                 let mut go = true;
                 while let (true, Some((0xa0 | 0xa1, subtrees))) = (go, a.next()) {
-                    let mut s = Der(subtrees);
+                    let mut s = Der::new(subtrees);
                     while let (true, Some((tag::SEQUENCE, st))) = (go, s.next()) {
-                        if let Some((tg, c)) = Der(st).next() {
+                        if let Some((tg, c)) = Der::new(st).next() {
                             go = general_name(tg, c, f, visit);
                         }
                     }
@@ -307,12 +237,11 @@ fn extensions(list: &[u8], f: FieldId, visit: &mut dyn FnMut(Value<'_>) -> bool)
 /// DistributionPoint { [0] distributionPoint: [0] fullName GeneralNames |
 /// [1] nameRelativeToCRLIssuer; [1] reasons; [2] cRLIssuer GeneralNames } (RFC 5280 4.2.1.13).
 fn distribution_points(list: &[u8], f: FieldId, visit: &mut dyn FnMut(Value<'_>) -> bool) -> bool {
-    let mut l = Der(list);
+    let mut l = Der::new(list);
     while let Some((tag::SEQUENCE, dp)) = l.next() {
-        let mut d = Der(dp);
-        while let Some((tg, c)) = d.next() {
+        for (tg, c) in Der::new(dp) {
             let go = match tg {
-                0xa0 => match Der(c).next() {
+                0xa0 => match Der::new(c).next() {
                     Some((0xa0, names)) => general_names(names, f, visit),
                     Some((0xa1, rdn)) => attributes(rdn, f, visit),
                     _ => true,
@@ -330,8 +259,7 @@ fn distribution_points(list: &[u8], f: FieldId, visit: &mut dyn FnMut(Value<'_>)
 
 /// The contents of a GeneralNames (a sequence of GeneralName).
 fn general_names(list: &[u8], f: FieldId, visit: &mut dyn FnMut(Value<'_>) -> bool) -> bool {
-    let mut l = Der(list);
-    while let Some((tg, c)) = l.next() {
+    for (tg, c) in Der::new(list) {
         if !general_name(tg, c, f, visit) {
             return false;
         }
@@ -346,7 +274,7 @@ fn general_name(tg: u8, c: &[u8], f: FieldId, visit: &mut dyn FnMut(Value<'_>) -
         (0x81, field::X509CE_RFC822_NAME)
         | (0x82, field::X509CE_DNS_NAME)
         | (0x86, field::X509CE_URI) => visit(Value::Str(&latin(c))),
-        (0xa4, _) => match Der(c).next() {
+        (0xa4, _) => match Der::new(c).next() {
             Some((tag::SEQUENCE, rdns)) => name(rdns, f, visit),
             _ => true,
         },
@@ -356,7 +284,7 @@ fn general_name(tg: u8, c: &[u8], f: FieldId, visit: &mut dyn FnMut(Value<'_>) -
 
 /// A Name's RDNSequence: SETs of AttributeTypeAndValue.
 fn name(rdns: &[u8], f: FieldId, visit: &mut dyn FnMut(Value<'_>) -> bool) -> bool {
-    let mut r = Der(rdns);
+    let mut r = Der::new(rdns);
     while let Some((tag::SET, atvs)) = r.next() {
         if !attributes(atvs, f, visit) {
             return false;
@@ -401,9 +329,9 @@ fn syntax(oid: &[u8]) -> Option<Syntax> {
 
 /// The AttributeTypeAndValue elements of one RDN.
 fn attributes(atvs: &[u8], f: FieldId, visit: &mut dyn FnMut(Value<'_>) -> bool) -> bool {
-    let mut a = Der(atvs);
+    let mut a = Der::new(atvs);
     while let Some((tag::SEQUENCE, atv)) = a.next() {
-        let mut atv = Der(atv);
+        let mut atv = Der::new(atv);
         let (Some((tag::OID, oid)), Some((vt, v))) = (atv.next(), atv.next()) else {
             continue;
         };
