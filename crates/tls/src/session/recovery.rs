@@ -5,7 +5,7 @@ use super::tls13::{search_record, tls13_suite, Keys13, Tls13Read};
 use super::{Connection, ReadState};
 use crate::secrets::{SecretProvider, SecretQuery};
 use crate::suite::{BulkCipher, CipherSuite, PrfHash};
-use crate::tls13::{ApplicationTrafficSecret, Tls13Variant};
+use crate::tls13::Tls13Variant;
 use crate::version::ProtocolVersion;
 use std::ops::Range;
 
@@ -31,14 +31,7 @@ impl Connection {
         self.recovery_tries[d] = self.recovery_tries[d].saturating_sub(1);
         let v = Tls13Variant::for_version(ProtocolVersion::TLS1_3);
         let app_keys = |secret: &[u8], cipher: BulkCipher, hash: PrfHash| {
-            let app = ApplicationTrafficSecret::new(hash, secret)?;
-            let p = app.protection(cipher, v)?;
-            Some(Keys13 {
-                prot: Box::new(p),
-                app: Some(app),
-                variant: v,
-                cipher,
-            })
+            Keys13::application(hash, secret, cipher, v)
         };
         const LABELS: [(&str, bool); 2] = [
             ("CLIENT_TRAFFIC_SECRET_0", true),

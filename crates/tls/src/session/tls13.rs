@@ -39,6 +39,25 @@ pub(super) struct Tls13Read {
     pub(super) early_search: Option<(Zeroizing<Vec<u8>>, Tls13Variant)>,
 }
 
+impl Keys13 {
+    /// Keys of an application traffic secret (RFC 8446 section 7.3), kept for KeyUpdate.
+    pub(super) fn application(
+        hash: PrfHash,
+        secret: &[u8],
+        cipher: BulkCipher,
+        variant: Tls13Variant,
+    ) -> Option<Self> {
+        let app = ApplicationTrafficSecret::new(hash, secret)?;
+        let p = app.protection(cipher, variant)?;
+        Some(Keys13 {
+            prot: Box::new(p),
+            app: Some(app),
+            variant,
+            cipher,
+        })
+    }
+}
+
 impl Tls13Read {
     pub(super) fn new(session: usize) -> Self {
         Self {
@@ -186,16 +205,7 @@ impl Connection {
                 cipher,
             })
         };
-        let app_keys = |label: &str| {
-            let app = ApplicationTrafficSecret::new(hash, &get(label)?)?;
-            let p = app.protection(cipher, v)?;
-            Some(Keys13 {
-                prot: Box::new(p),
-                app: Some(app),
-                variant: v,
-                cipher,
-            })
-        };
+        let app_keys = |label: &str| Keys13::application(hash, &get(label)?, cipher, v);
         let labels = [
             "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
             "CLIENT_TRAFFIC_SECRET_0",
