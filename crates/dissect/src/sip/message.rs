@@ -210,6 +210,46 @@ impl Message {
         msg
     }
 
+    /// Where the body starts in [`Message::raw`]: after the empty line that ends the headers, or
+    /// the end of `raw` when there is none.
+    pub fn body_offset(&self) -> usize {
+        head_end(&self.raw).map_or(self.raw.len(), |(_, b)| b)
+    }
+
+    /// The header fields as the sender wrote them, in order: names as sent (`i`, `call-id`, not
+    /// expanded), values with surrounding white space trimmed and folded continuation lines
+    /// joined by one space (RFC 3261 section 7.3.1 makes them equivalent). The same lines, up to
+    /// the same limits, as [`Message::headers`], which holds the expanded names.
+    pub fn headers_as_sent(&self) -> Vec<Header> {
+        let head = match head_end(&self.raw) {
+            Some((h, _)) => self.raw.get(..h).unwrap_or(&[]),
+            None => &self.raw,
+        };
+        let mut out: Vec<Header> = Vec::with_capacity(self.headers.len());
+        for (_, line) in text::lines(head).skip(1) {
+            if let [b' ' | b'\t', ..] = line {
+                if let Some(h) = out.last_mut() {
+                    h.value.push(' ');
+                    h.value.push_str(lossy(line).trim());
+                    continue;
+                }
+            }
+            if out.len() >= self.headers.len() {
+                break;
+            }
+            let Some(colon) = line.iter().position(|&c| c == b':') else {
+                break;
+            };
+            out.push(Header {
+                name: lossy(line.get(..colon).unwrap_or(&[])).trim().to_string(),
+                value: lossy(line.get(colon + 1..).unwrap_or(&[]))
+                    .trim()
+                    .to_string(),
+            });
+        }
+        out
+    }
+
     /// The first value of header `name` (case-insensitive; compact forms already expanded).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -447,6 +487,41 @@ abcd";
         assert_eq!(m.header("subject"), Some("a long folded value"));
         assert_eq!(m.ms_options(), vec!["ms-forking".to_string()]);
         assert_eq!(m.body, b"abcd");
+    }
+
+    #[test]
+    fn headers_as_sent_keep_the_names_and_order() {
+        let m = Message::parse(REGISTER, &Limits::default());
+        let sent = m.headers_as_sent();
+        let names: Vec<&str> = sent.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["Via", "From", "t", "i", "CSeq", "Subject", "Supported", "l"]
+        );
+        assert_eq!(sent.len(), m.headers.len());
+        assert_eq!(&m.raw[m.body_offset()..], b"abcd");
+        assert_eq!(sent[3].value, "5b178e5a");
+        assert_eq!(sent[5].value, "a long folded value");
+        // The expanded list holds the same values under the full names.
+        for (s, h) in sent.iter().zip(&m.headers) {
+            assert_eq!(s.value, h.value);
+            assert_eq!(expand_compact(&s.name), h.name);
+        }
+    }
+
+    #[test]
+    fn headers_as_sent_stop_where_parsing_stopped() {
+        let limits = Limits {
+            max_headers: 2,
+            ..Limits::default()
+        };
+        let m = Message::parse(REGISTER, &limits);
+        assert_eq!(m.headers_as_sent().len(), 2);
+        let m = Message::parse(
+            b"SIP/2.0 200 OK\r\nVia: a\r\nno colon\r\nTo: b\r\n\r\n",
+            &Limits::default(),
+        );
+        assert_eq!(m.headers_as_sent().len(), 1);
     }
 
     #[test]
