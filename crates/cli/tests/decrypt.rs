@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{corpus_dir, peel};
+use peel_testkit::secrets::{leaks, pem_der, SecretKey};
 
 /// tshark's decrypted bytes of stream `n` (client lines, server lines), with optional key options.
 fn tshark_follow(cap: &Path, opts: &[String], n: u32) -> (Vec<u8>, Vec<u8>) {
@@ -272,41 +273,13 @@ fn cleartext_capture_reads_as_sip_and_http() {
     }
 }
 
-fn base64_decode(s: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    let (mut acc, mut bits) = (0u32, 0);
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => continue,
-        };
-        acc = acc << 6 | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
-}
-
-fn hex_lower(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 /// Every output of every command (files, stdout, stderr) is scanned for the private key (DER
 /// windows as bytes and hex, the PEM body lines) and the password: none may appear.
 fn no_output_holds_the_key_or_the_password() {
     let corpus = corpus_dir();
     let g = corpus.join("generated");
     let pem = std::fs::read_to_string(g.join("server.key.pem")).unwrap();
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    let der = base64_decode(&body);
-    assert!(der.len() > 1000);
+    assert!(pem_der(&pem).len() > 1000);
     let password = "peel-test";
     let tmp = tempfile::tempdir().unwrap();
     let pw = tmp.path().join("pw");
@@ -386,37 +359,13 @@ fn no_output_holds_the_key_or_the_password() {
     // itself, so a copy of the capture holds it legitimately: only windows of the key that are not
     // in the original capture are secret.
     let original = std::fs::read(&cap).unwrap();
-    let secret_windows: Vec<&[u8]> = der
-        .windows(16)
-        .step_by(4)
-        .filter(|w| !original.windows(16).any(|x| x == *w))
-        .collect();
+    let secret = SecretKey::from_pem(&pem, &[&original], 16);
     assert!(
-        secret_windows.len() > 200,
+        secret.windows() > 200,
         "the private exponent and primes remain"
     );
-    let der_hex = hex_lower(&der);
-    for (name, bytes) in &outputs {
-        let text = String::from_utf8_lossy(bytes).to_lowercase();
-        assert!(!text.contains(password), "{name} holds the password");
-        for w in &secret_windows {
-            assert!(
-                !bytes.windows(16).any(|x| x == *w),
-                "{name} holds key DER bytes"
-            );
-            assert!(!text.contains(&hex_lower(w)), "{name} holds key DER as hex");
-        }
-        let _ = &der_hex;
-        for line in pem
-            .lines()
-            .filter(|l| l.len() > 20 && !l.starts_with("-----"))
-        {
-            assert!(
-                !String::from_utf8_lossy(bytes).contains(line),
-                "{name} holds a PEM line of the key"
-            );
-        }
-    }
+    let found = leaks(&outputs, &secret, &[password]);
+    assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
 /// `-Y` limits the shared secrets to the sessions of streams the filter shows.

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use common::{corpus_dir, peel_bin};
+use peel_testkit::secrets::{leaks, pem_der, SecretKey};
 
 /// The password of the PKCS#12 and encrypted PKCS#8 copies of the key this test makes (the
 /// corpus password, `peel-test`, also names the corpus's HTTP client and server, so it cannot be
@@ -21,32 +22,6 @@ use common::{corpus_dir, peel_bin};
 const PASSWORD: &str = "Qv7-sekrit-Passw0rd";
 /// A wrong password that must not be echoed either.
 const WRONG: &str = "hunter2-not-it";
-
-fn base64_decode(s: &str) -> Vec<u8> {
-    let val = |c: u8| match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    };
-    let mut out = Vec::new();
-    let (mut acc, mut bits) = (0u32, 0);
-    for v in s.bytes().filter_map(val) {
-        acc = acc << 6 | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
 
 /// Everything one run produced: (name, bytes).
 type Outputs = Vec<(String, Vec<u8>)>;
@@ -89,8 +64,7 @@ fn no_command_and_no_error_prints_the_key_or_a_password() {
 
     let key = g.join("server.key.pem");
     let pem = std::fs::read_to_string(&key).unwrap();
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    let der = base64_decode(&body);
+    let der = pem_der(&pem);
     assert!(der.len() > 1000);
     // Encrypted copies of the key, made with openssl (the reference tool, installed in CI).
     let pfx = t("server.pfx");
@@ -254,42 +228,13 @@ fn no_command_and_no_error_prints_the_key_or_a_password() {
     // The modulus is public (it is in the certificate inside the captures): only windows of the
     // DER that are in neither capture are secret.
     let originals: Vec<Vec<u8>> = caps.iter().map(|c| std::fs::read(c).unwrap()).collect();
-    let secret: Vec<&[u8]> = der
-        .windows(16)
-        .step_by(4)
-        .filter(|w| !originals.iter().any(|o| o.windows(16).any(|x| x == *w)))
-        .collect();
-    assert!(secret.len() > 200, "the private exponent and primes remain");
-    let secret_hex: Vec<String> = secret.iter().map(|w| hex(w)).collect();
-    let pem_lines: Vec<&str> = pem
-        .lines()
-        .filter(|l| l.len() > 20 && !l.starts_with("-----"))
-        .collect();
-    let mut leaks = Vec::new();
-    for (name, bytes) in &outputs {
-        let text = String::from_utf8_lossy(bytes);
-        let lower = text.to_lowercase();
-        if text.contains(PASSWORD) {
-            leaks.push(format!("{name}: the password"));
-        }
-        if text.contains(WRONG) {
-            leaks.push(format!("{name}: the wrong password"));
-        }
-        if secret.iter().any(|w| bytes.windows(16).any(|x| x == *w)) {
-            leaks.push(format!("{name}: key DER bytes"));
-        }
-        if secret_hex.iter().any(|h| lower.contains(h.as_str())) {
-            leaks.push(format!("{name}: key DER as hex"));
-        }
-        // A 24-character piece of any PEM body line (a line may be cut or reflowed).
-        if pem_lines.iter().any(|l| {
-            (0..l.len() - 24)
-                .step_by(8)
-                .any(|i| text.contains(&l[i..i + 24]))
-        }) {
-            leaks.push(format!("{name}: a piece of the key's PEM text"));
-        }
-    }
+    let public: Vec<&[u8]> = originals.iter().map(Vec::as_slice).collect();
+    let secret = SecretKey::from_pem(&pem, &public, 16);
+    assert!(
+        secret.windows() > 200,
+        "the private exponent and primes remain"
+    );
+    let leaks = leaks(&outputs, &secret, &[PASSWORD, WRONG]);
     assert!(leaks.is_empty(), "{}", leaks.join("\n"));
 }
 

@@ -10,6 +10,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use base64ct::{Base64, Encoding};
+
 use peel::tls::{Event, Side, TlsSink};
 use peel::{FrameView, KeyOptions, Secrets};
 use peel_flow::{Direction, Reassembler, ReassemblyConfig, StreamEvent};
@@ -182,33 +184,12 @@ fn pem_bodies(file: &[u8]) -> Vec<Vec<u8>> {
             body = Some(String::new());
         } else if line.starts_with("-----END ") {
             if let Some(b) = body.take() {
-                out.push(base64(&b));
+                out.push(Base64::decode_vec(&b).unwrap_or_default());
             }
         } else if let Some(b) = body.as_mut() {
             if !line.contains(':') {
                 b.push_str(line.trim());
             }
-        }
-    }
-    out
-}
-
-fn base64(s: &str) -> Vec<u8> {
-    let val = |c: u8| match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    };
-    let (mut out, mut acc, mut bits) = (Vec::new(), 0u32, 0);
-    for v in s.bytes().filter_map(val) {
-        acc = acc << 6 | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
         }
     }
     out

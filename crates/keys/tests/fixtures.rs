@@ -14,6 +14,7 @@ use peel_keys::{
     read_password_file, CertSummary, Error, FileOrEnvOrPrompt, KeyRing, NoMatch, NoPassword,
     Password, PasswordSource,
 };
+use peel_testkit::secrets::{base64_decode, hex};
 use rsa::pkcs1::EncodeRsaPrivateKey;
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
 use rsa::traits::PrivateKeyParts;
@@ -318,29 +319,6 @@ fn der_of_pem(path: &Path) -> Vec<u8> {
         .take_while(|l| !l.is_empty())
         .collect();
     base64_decode(&b64)
-}
-
-fn base64_decode(s: &str) -> Vec<u8> {
-    let mut out = vec![];
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => continue,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
 }
 
 /// Values printed on 2026-11-25 by
@@ -1033,10 +1011,6 @@ const CKE_HEADER: &str = "\
 # Re-bless: PEEL_BLESS=1 cargo test -p peel-keys --test fixtures recorded_client_key_exchanges_equal_live_tshark
 # capture\ttcp.stream\tclient_version\tserver_cert_sha256\tepms
 ";
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
 
 fn sha256_hex(b: &[u8]) -> String {
     use sha2::Digest;

@@ -7,6 +7,8 @@
 //!   runs a test file under a harness that reports a test whose need is missing as *ignored*,
 //!   with the reason on stderr and in the summary count, and that turns every missing need
 //!   into a failure naming it when `CI=true`.
+//! - [`secrets`]: the one leak scanner (a private key's DER windows as bytes and hex, pieces of
+//!   its PEM text, passwords) and the Base64 / hex helpers the tests share.
 //!
 //! ```ignore
 //! fn decrypts_every_case() { /* ... */ }
@@ -19,6 +21,7 @@
 
 mod need;
 mod paths;
+pub mod secrets;
 
 pub use libtest_mimic;
 pub use need::{in_ci, Need};
