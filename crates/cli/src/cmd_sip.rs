@@ -23,6 +23,11 @@ pub struct SipArgs {
     /// A call-flow ladder (columns per endpoint, one arrow per message).
     #[arg(long)]
     pub ladder: bool,
+    /// Every message whole (start line, headers as sent, empty line, body), each after a
+    /// one-line separator naming frame, time and addresses. `--json` records always carry the
+    /// `headers` and `body`.
+    #[arg(long, conflicts_with_all = ["dialogs", "ladder"])]
+    pub full: bool,
     /// Only this Call-ID (for --ladder and --html).
     #[arg(long, value_name = "CALL-ID")]
     pub call: Option<String>,
@@ -102,7 +107,9 @@ pub fn run(a: &SipArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
             .unwrap_or(0.0);
         for r in &run.sip {
             if a.json {
-                out.json(r)?;
+                out.json(&r.with_message())?;
+            } else if a.full {
+                out.raw(&full_message(r, start))?;
             } else {
                 out.raw(sip_line(r, start).as_bytes())?;
             }
@@ -123,6 +130,112 @@ pub fn run(a: &SipArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
 
 fn peel_html(title: &str, arrows: &[peel::app::Arrow]) -> String {
     peel::app::ladder_html(title, arrows)
+}
+
+/// One message whole, as sngrep's message view shows it: a separator line
+/// (`==== frame 12  0.123456  2025-07-01 09:00:00.123456 UTC  A -> B  TLS  812 bytes ====`,
+/// the byte count being the message's on the wire), then the start line, the header fields and
+/// the empty line as sent, then the body. A body that is not UTF-8 is shown as a hex dump; one
+/// over `peel::app::MAX_BODY_SHOWN` is cut there; both say so in a bracketed line.
+fn full_message(r: &peel::app::SipRecord, start: f64) -> Vec<u8> {
+    let raw_len = r.message().raw.len();
+    let mut out = format!(
+        "==== frame {}  {:.6}  {}  {} -> {}  {}  {} bytes ====\n",
+        r.frame,
+        r.time - start,
+        utc(r.time),
+        r.src,
+        r.dst,
+        r.transport.to_ascii_uppercase(),
+        raw_len,
+    )
+    .into_bytes();
+    out.extend_from_slice(r.head_bytes());
+    let body = r.body();
+    let mut notes = String::new();
+    match body.text() {
+        Some(t) => out.extend_from_slice(t.as_bytes()),
+        None => {
+            let _ = writeln!(
+                notes,
+                "[body is not UTF-8 text: {} bytes as hex; --json gives them in body_base64]",
+                body.shown.len()
+            );
+            notes.push_str(&hex_dump(body.shown));
+        }
+    }
+    if body.omitted > 0 {
+        let _ = writeln!(
+            notes,
+            "[{} more body bytes not shown: at most {} bytes of a body are]",
+            body.omitted,
+            peel::app::MAX_BODY_SHOWN
+        );
+    }
+    if r.trailing_bytes() > 0 {
+        let _ = writeln!(
+            notes,
+            "[{} bytes after the Content-Length body not shown]",
+            r.trailing_bytes()
+        );
+    }
+    if let Some(e) = &r.error {
+        let _ = writeln!(notes, "[malformed: {e}]");
+    }
+    if !out.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    out.extend_from_slice(notes.as_bytes());
+    out.push(b'\n');
+    out
+}
+
+/// 16 bytes a line: offset, hex, printable ASCII.
+fn hex_dump(bytes: &[u8]) -> String {
+    let mut s = String::new();
+    for (i, line) in bytes.chunks(16).enumerate() {
+        let _ = write!(s, "{:08x} ", i * 16);
+        for b in line {
+            let _ = write!(s, " {b:02x}");
+        }
+        s.push_str(&"   ".repeat(16 - line.len()));
+        s.push_str("  |");
+        s.extend(line.iter().map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                char::from(b)
+            } else {
+                '.'
+            }
+        }));
+        s.push_str("|\n");
+    }
+    s
+}
+
+/// `2025-07-01 09:00:00.123456 UTC` for seconds since the epoch (civil from days: Howard
+/// Hinnant's `civil_from_days` algorithm, proleptic Gregorian calendar).
+fn utc(t: f64) -> String {
+    if !t.is_finite() || t < 0.0 {
+        return format!("{t:.6}");
+    }
+    let micros = (t * 1e6).round() as i64;
+    let (secs, us) = (micros.div_euclid(1_000_000), micros.rem_euclid(1_000_000));
+    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.{us:06} UTC",
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60
+    )
 }
 
 /// `frame time src -> dst  INVITE sip:bob@x  call-id cseq` (+ diagnostics, auth, SDP, errors).
@@ -168,4 +281,24 @@ fn sip_line(r: &peel::app::SipRecord, start: f64) -> String {
     }
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{hex_dump, utc};
+
+    #[test]
+    fn utc_times() {
+        assert_eq!(utc(0.0), "1970-01-01 00:00:00.000000 UTC");
+        // 2025-07-01 09:00:00 UTC, as `date -u -d @1751360400` prints it.
+        assert_eq!(utc(1_751_360_400.25), "2025-07-01 09:00:00.250000 UTC");
+        assert_eq!(utc(951_782_400.0), "2000-02-29 00:00:00.000000 UTC");
+    }
+
+    #[test]
+    fn hex_dump_lines() {
+        let d = hex_dump(b"ab\x00");
+        assert!(d.starts_with("00000000  61 62 00"), "{d}");
+        assert!(d.ends_with("|ab.|\n"), "{d}");
+    }
 }

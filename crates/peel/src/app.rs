@@ -17,6 +17,9 @@ use crate::pipeline::FrameView;
 use crate::tls::{Event, Side, TlsSink};
 use crate::{Error, RunReport, Secrets};
 
+mod full;
+pub use full::{Body, HeaderField, SipJson, MAX_BODY_SHOWN};
+
 /// Security-association parameters of one authentication header (`auth` in `peel sip --json`).
 #[derive(Debug, Clone, Serialize)]
 pub struct AuthRecord {
