@@ -308,9 +308,72 @@ fn decode_as_hint_where_tshark_needs_it_only() {
     assert_eq!(tshark_sip_count(&out, &[]), want);
 }
 
+/// The decrypted media of the cleartext follows the filter too: only the packets of shown UDP
+/// frames (matched by capture time).
+fn cleartext_media_follows_the_filter() {
+    let cap = corpus_dir().join("media/gen-a-lync-sha80-mki/capture.pcap");
+    let key = corpus_dir().join("generated/server.key.pem");
+    let tmp = tempfile::tempdir().unwrap();
+    let clear = tmp.path().join("clear.pcap");
+    let streams = |filter: &str| -> Vec<(String, u64)> {
+        let (code, _, err) = peel(&[
+            "decrypt",
+            s(&cap),
+            "-k",
+            s(&key),
+            "-Y",
+            filter,
+            "--cleartext",
+            s(&clear),
+        ]);
+        assert_eq!(code, 0, "{filter}: {err}");
+        let (code, out, err) = peel(&["rtp", "--json", s(&clear)]);
+        assert_eq!(code, 0, "{err}");
+        json_lines(&out)
+            .iter()
+            .map(|r| {
+                (
+                    r["src"].as_str().unwrap().to_string(),
+                    r["packets"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let all = streams("tcp || udp");
+    assert_eq!(all.len(), 2, "{all:?}");
+    let from_50020: Vec<(String, u64)> = all
+        .iter()
+        .filter(|(src, _)| src.ends_with(":50020"))
+        .cloned()
+        .collect();
+    assert_eq!(from_50020.len(), 1, "{all:?}");
+    assert_eq!(streams("tcp || udp.srcport == 50020"), from_50020);
+    // Only the media frames shown: the cleartext is their packets alone, no SIP.
+    let (code, out, err) = peel(&[
+        "decrypt",
+        s(&cap),
+        "-k",
+        s(&key),
+        "-Y",
+        "udp.srcport == 50020",
+        "--cleartext",
+        s(&clear),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let n = from_50020[0].1;
+    assert!(
+        out.contains(&format!("{n} cleartext frames"))
+            && out.contains(&format!("({n} RTP/RTCP packets in the cleartext)")),
+        "{out}"
+    );
+    assert_eq!(packets(&clear).len() as u64, n);
+    assert!(sip_messages(&clear, None).is_empty());
+}
+
 peel_testkit::main! {
     copy_holds_exactly_the_frames_that_frames_y_saves: [],
     cleartext_holds_only_the_shown_frames_records: [],
+    cleartext_media_follows_the_filter: [],
     tshark_decrypts_a_copy_of_whole_streams: [Tshark],
     decode_as_hint_where_tshark_needs_it_only: [Tshark],
 }
