@@ -210,7 +210,9 @@ async fn tls(State(a): Shared) -> Result<Response, Problem> {
 
 async fn sip(State(a): Shared) -> Result<Response, Problem> {
     let app = a.app().await.map_err(Problem::failed)?;
-    json_of(&app.run.sip)
+    // The records `peel sip --json` prints: headers as sent and the body included.
+    let records: Vec<_> = app.run.sip.iter().map(|r| r.with_message()).collect();
+    json_of(&records)
 }
 
 async fn sip_calls(State(a): Shared) -> Result<Response, Problem> {
@@ -592,7 +594,9 @@ mod tests {
         let sip = json(&b);
         assert_has(
             &sip,
-            &["frame", "stream", "time", "src", "dst", "call_id", "cseq"],
+            &[
+                "frame", "stream", "time", "src", "dst", "call_id", "cseq", "headers", "body",
+            ],
         );
         let list = sip.as_array().unwrap();
         assert!(list.iter().any(|r| r["method"] == "INVITE"));
