@@ -604,6 +604,20 @@ impl Browser {
         let _ = self.cmd("DELETE", "/actions", None);
     }
 
+    /// A left-button double click on an element's centre (WebDriver actions).
+    fn double_click(&self, el: &str) {
+        let mouse = json!({"type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"},
+        "actions": [
+            {"type": "pointerMove", "origin": { ELEMENT: el }, "x": 0, "y": 0, "duration": 0},
+            {"type": "pointerDown", "button": 0},
+            {"type": "pointerUp", "button": 0},
+            {"type": "pointerDown", "button": 0},
+            {"type": "pointerUp", "button": 0}
+        ]});
+        self.cmd("POST", "/actions", Some(json!({ "actions": [mouse] })));
+        let _ = self.cmd("DELETE", "/actions", None);
+    }
+
     /// A PNG of one element.
     fn screenshot(&self, el: &str) -> Vec<u8> {
         let v = self.cmd("GET", &format!("/element/{el}/screenshot"), None);
@@ -988,7 +1002,9 @@ fn ascii(bytes: &[u8]) -> String {
 /// - Wireshark's rsasnakeoil2 (its key), whose Certificate is inside its frame: clicking a node
 ///   (ip.src, the certificate) highlights exactly the node's offset..offset+length of the API's
 ///   `data` in both the hex and the ASCII column; clicking a byte in the dump (hex or ASCII)
-///   selects the innermost node that covers it, unfolding the tree to it.
+///   selects the innermost node that covers it, unfolding the tree to it;
+/// - a node that runs past the bytes returned is highlighted as far as they go, one beyond them
+///   not at all, without an error (the page's tree over 32 bytes).
 fn frame_tree_in_chromium() {
     let (chromium, driver) = browser().expect("chromium and chromedriver (declared need)");
     let corpus = corpus_dir();
@@ -1045,11 +1061,23 @@ fn frame_tree_in_chromium() {
         cert.get("offset").is_none(),
         "case a's Certificate record is reassembled (else the case below covers nothing new)"
     );
-    // Folded inside the record: unfold the tree (as its markers do), then click the node.
-    b.js(
-        "for (const d of document.querySelectorAll('#frame-tree details')) d.open = true;",
-        json!([]),
-    );
+    // Folded inside its record and handshake message: a double click unfolds each.
+    for field in ["tls.record", "tls.handshake"] {
+        let folded = b.js(
+            "const s = [...document.querySelectorAll('#frame-tree .node')]
+               .find(s => s.dataset.field === arguments[0] && s.offsetParent !== null
+                          && !s.parentElement.parentElement.open);
+             return s || null;",
+            json!([field]),
+        );
+        let el = folded[ELEMENT].as_str().expect("a folded node");
+        b.double_click(el);
+        let open = b.js(
+            "return arguments[0].parentElement.parentElement.open;",
+            json!([{ ELEMENT: el }]),
+        );
+        assert_eq!(open, true, "{field} unfolded by a double click");
+    }
     let cert_label = cert["label"].as_str().unwrap();
     let (hex, text, status) = click_node(&b, cert_label);
     assert_eq!(
@@ -1133,6 +1161,29 @@ fn frame_tree_in_chromium() {
         status.starts_with(&format!("tls.handshake.certificate: bytes {cert_at}–")),
         "{status}"
     );
+
+    // Past the bytes returned (the API sends at most 64 KiB of a frame, the tree covers it all):
+    // the page's own tree and dump over 32 bytes, a node running past them and one beyond them.
+    b.js(
+        "const bytes = Uint8Array.from({length: 32}, (_, i) => i + 0x40);
+         const v = frameView([{field: 'a', label: 'A', offset: 8, length: 40,
+                               children: [{field: 'a.b', label: 'B', offset: 40, length: 4}]}], bytes);
+         document.querySelector('#frame-detail').replaceChildren(v.status, v.tree, v.pre);",
+        json!([]),
+    );
+    let small: Vec<u8> = (0x40..0x60).collect();
+    let hex_of = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let (hex, text, status) = click_node(&b, "A");
+    assert_eq!((hex, text), (hex_of(&small[8..]), ascii(&small[8..])));
+    assert_eq!(status, "a: bytes 8–47 (40 bytes, the first 24 shown)");
+    let (hex, text, status) = click_node(&b, "B");
+    assert_eq!((hex.as_str(), text.as_str()), ("", ""));
+    assert_eq!(status, "a.b: bytes 40–43, past the bytes shown");
+    let err = b.js(
+        "return document.querySelectorAll('#frame-detail .error').length;",
+        json!([]),
+    );
+    assert_eq!(err, 0);
 }
 
 /// The ladder of generated case a (the call with the INVITE), with the INVITE's text open, as a

@@ -146,7 +146,9 @@ function nodePlace(item, have) {
       : `${what}: not a run of the frame's bytes`;
   const last = n.offset + n.length - 1;
   if (n.offset >= have) return `${what}: bytes ${n.offset}–${last}, past the bytes shown`;
-  return `${what}: bytes ${n.offset}–${last} (${n.length} byte${n.length === 1 ? "" : "s"})`;
+  const count = `${n.length} byte${n.length === 1 ? "" : "s"}`;
+  if (n.offset + n.length > have) return `${what}: bytes ${n.offset}–${last} (${count}, the first ${have - n.offset} shown)`;
+  return `${what}: bytes ${n.offset}–${last} (${count})`;
 }
 
 function frameView(detail, bytes) {
