@@ -592,6 +592,32 @@ impl Browser {
         }
     }
 
+    /// A left-button click at viewport coordinates (WebDriver actions).
+    fn click_at(&self, x: i64, y: i64) {
+        let mouse = json!({"type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"},
+        "actions": [
+            {"type": "pointerMove", "origin": "viewport", "x": x, "y": y, "duration": 0},
+            {"type": "pointerDown", "button": 0},
+            {"type": "pointerUp", "button": 0}
+        ]});
+        self.cmd("POST", "/actions", Some(json!({ "actions": [mouse] })));
+        let _ = self.cmd("DELETE", "/actions", None);
+    }
+
+    /// A left-button double click on an element's centre (WebDriver actions).
+    fn double_click(&self, el: &str) {
+        let mouse = json!({"type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"},
+        "actions": [
+            {"type": "pointerMove", "origin": { ELEMENT: el }, "x": 0, "y": 0, "duration": 0},
+            {"type": "pointerDown", "button": 0},
+            {"type": "pointerUp", "button": 0},
+            {"type": "pointerDown", "button": 0},
+            {"type": "pointerUp", "button": 0}
+        ]});
+        self.cmd("POST", "/actions", Some(json!({ "actions": [mouse] })));
+        let _ = self.cmd("DELETE", "/actions", None);
+    }
+
     /// A PNG of one element.
     fn screenshot(&self, el: &str) -> Vec<u8> {
         let v = self.cmd("GET", &format!("/element/{el}/screenshot"), None);
@@ -821,6 +847,345 @@ fn web_view_in_chromium() {
     assert!(png.starts_with(b"\x89PNG"), "not a PNG");
 }
 
+// ---- a frame's detail tree and its bytes ----
+
+/// The nodes of a `--json --detail` tree in tree order: (depth, node).
+fn preorder(nodes: &Value) -> Vec<(usize, Value)> {
+    fn walk(nodes: &Value, depth: usize, out: &mut Vec<(usize, Value)>) {
+        for n in nodes.as_array().into_iter().flatten() {
+            out.push((depth, n.clone()));
+            walk(&n["children"], depth + 1, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(nodes, 0, &mut out);
+    out
+}
+
+/// The Certificate frame of `capture` as `peel frames -Y 'tls.handshake.type == 11' --json
+/// --detail` prints it.
+fn certificate_frame(c: &str, k: &str) -> Value {
+    let found = json_lines(&[
+        "frames",
+        c,
+        "-k",
+        k,
+        "-Y",
+        "tls.handshake.type == 11",
+        "--json",
+        "--detail",
+    ]);
+    assert_eq!(found.len(), 1, "{c}: one Certificate frame");
+    found.into_iter().next().unwrap()
+}
+
+/// Clicks frame `n` in the list and waits for its tree; returns the tree's nodes as the page
+/// shows them, in order: `[field, label, depth, open]` (open: of the node's `<details>`, null for
+/// a leaf).
+fn open_frame_tree(b: &Browser, n: u64) -> Vec<Value> {
+    b.wait(
+        "the frame list",
+        "return document.querySelector('#frames tbody tr[data-frame=\"' + arguments[0] + '\"]');",
+        json!([n]),
+    );
+    b.click(&b.find(&format!("#frames tbody tr[data-frame='{n}']")));
+    let shown = b.wait(
+        "the frame's tree",
+        "const h = document.querySelector('#frame-detail h3');
+         if (!h || h.textContent !== 'Frame ' + arguments[0]) return null;
+         return [...document.querySelectorAll('#frame-tree .node')].map(s => {
+           let depth = 0;
+           for (let d = s.parentElement.closest('details'); d; d = d.parentElement.closest('details')) depth++;
+           const own = s.parentElement.tagName === 'SUMMARY' ? s.parentElement.parentElement : null;
+           if (own) depth--;
+           return [s.dataset.field, s.textContent, depth, own ? own.open : null];
+         });",
+        json!([n]),
+    );
+    shown.as_array().unwrap().clone()
+}
+
+/// The page's tree is the CLI's: the same fields and labels in the same order and nesting; top
+/// level open, deeper nodes folded.
+fn assert_tree_is_the_clis(shown: &[Value], detail: &Value, what: &str) {
+    let want = preorder(detail);
+    assert_eq!(shown.len(), want.len(), "{what}: node count");
+    for (s, (depth, n)) in shown.iter().zip(&want) {
+        assert_eq!(s[0], n["field"], "{what}");
+        assert_eq!(s[1], n["label"], "{what}");
+        assert_eq!(s[2], json!(depth), "{what}: depth of {}", n["label"]);
+        let has_kids = n["children"].as_array().is_some_and(|k| !k.is_empty());
+        let open = if has_kids {
+            json!(*depth == 0)
+        } else {
+            Value::Null
+        };
+        assert_eq!(
+            s[3], open,
+            "{what}: {} folded as Wireshark folds",
+            n["label"]
+        );
+    }
+}
+
+/// The highlighted bytes: (hex column without spaces, ASCII column, field status line).
+fn highlighted(b: &Browser) -> (String, String, String) {
+    let v = b.js(
+        "const t = (sel) => [...document.querySelectorAll(sel)].map(s => s.textContent).join('');
+         return [t('#frame-bytes .hl.hex').replace(/\\s+/g, ''), t('#frame-bytes .hl.ascii'),
+                 document.querySelector('#field-status').textContent];",
+        json!([]),
+    );
+    let s = |i: usize| v[i].as_str().unwrap().to_string();
+    (s(0), s(1), s(2))
+}
+
+/// Clicks the tree node whose label is `label` and returns what is then highlighted.
+fn click_node(b: &Browser, label: &str) -> (String, String, String) {
+    let node = b.js(
+        "return [...document.querySelectorAll('#frame-tree .node')].find(s => s.textContent === arguments[0]) || null;",
+        json!([label]),
+    );
+    b.click(node[ELEMENT].as_str().expect("a node with that label"));
+    b.wait(
+        "the node selected",
+        "const s = document.querySelector('#frame-tree .node.selected'); return s && s.textContent === arguments[0];",
+        json!([label]),
+    );
+    highlighted(b)
+}
+
+/// Clicks byte `at` of the frame in the dump (its hex digits, or its ASCII character) and
+/// returns the label of the node the page then selects.
+fn click_byte(b: &Browser, at: usize, ascii: bool) -> String {
+    // Where the byte's column is: the line is one row of monospace characters.
+    let xy = b.js(
+        "const [at, ascii] = arguments;
+         const line = document.querySelectorAll('#frame-bytes .line')[Math.floor(at / 16)];
+         line.scrollIntoView({block: 'center', inline: 'nearest'});
+         const j = at % 16;
+         const col = ascii ? 61 + j : 10 + 3 * j + (j >= 8 ? 1 : 0);
+         const r = line.getBoundingClientRect();
+         const w = r.width / line.textContent.length;
+         return [Math.round(r.left + (col + 0.5) * w), Math.round(r.top + r.height / 2)];",
+        json!([at, ascii]),
+    );
+    b.click_at(xy[0].as_i64().unwrap(), xy[1].as_i64().unwrap());
+    let label = b.wait(
+        "a node selected from the bytes",
+        "const s = document.querySelector('#frame-tree .node.selected'); return s ? s.textContent : null;",
+        json!([]),
+    );
+    label.as_str().unwrap().to_string()
+}
+
+/// The ASCII column's text for `bytes`.
+fn ascii(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&b| {
+            if (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                '.'
+            }
+        })
+        .collect()
+}
+
+/// A frame's detail tree in headless Chromium, against `peel frames --json --detail` and the
+/// bytes `/api/frames/N` returns:
+/// - generated case a (its key): the Certificate frame's tree is the CLI's tree node for node
+///   (labels, field names, nesting; top level open, deeper folded) and shows the certificate's
+///   serial and subject (those `peel tls --json` reports); its Certificate record began in an
+///   earlier frame, so clicking the certificate highlights nothing, says so, and raises no error;
+/// - Wireshark's rsasnakeoil2 (its key), whose Certificate is inside its frame: clicking a node
+///   (ip.src, the certificate) highlights exactly the node's offset..offset+length of the API's
+///   `data` in both the hex and the ASCII column; clicking a byte in the dump (hex or ASCII)
+///   selects the innermost node that covers it, unfolding the tree to it;
+/// - a node that runs past the bytes returned is highlighted as far as they go, one beyond them
+///   not at all, without an error (the page's tree over 32 bytes).
+fn frame_tree_in_chromium() {
+    let (chromium, driver) = browser().expect("chromium and chromedriver (declared need)");
+    let corpus = corpus_dir();
+    let g = corpus.join("generated");
+    let snake = corpus.join("wireshark/rsasnakeoil2");
+    let b = Browser::start(&chromium, &driver);
+
+    // Case a: the tree, the certificate's serial and subject; a reassembled certificate.
+    let (cap, key) = (
+        g.join("a-tls12-rsa-aes128cbc-sha-sip/capture.pcap"),
+        g.join("server.key.pem"),
+    );
+    let (c, k) = (cap.to_str().unwrap(), key.to_str().unwrap());
+    let cli = certificate_frame(c, k);
+    let n = cli["frame"].as_u64().unwrap();
+    let s = serve(&cap, &["-k", k]);
+    let api = get(&s.addr, &format!("/api/frames/{n}")).json();
+    assert_eq!(api["detail"], cli["detail"], "the API's tree is the CLI's");
+    b.goto(&s.url);
+    let shown = open_frame_tree(&b, n);
+    assert_tree_is_the_clis(&shown, &cli["detail"], c);
+    let nodes = preorder(&cli["detail"]);
+    let cert = &nodes
+        .iter()
+        .find(|(_, n)| n["field"] == "tls.handshake.certificate")
+        .expect("a certificate node")
+        .1;
+    let kid = |field: &str| -> String {
+        cert["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["field"] == field)
+            .unwrap_or_else(|| panic!("{field} under the certificate"))["label"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (serial, subject) = (kid("x509af.serialNumber"), kid("x509af.subject"));
+    let tls = json_lines(&["tls", c, "-k", k, "--json"]);
+    let leaf = &tls[0]["certificate"];
+    assert_eq!(
+        serial,
+        format!("serialNumber: 0x{}", leaf["serial"].as_str().unwrap())
+    );
+    assert_eq!(
+        subject,
+        format!("subject: {}", leaf["subject"].as_str().unwrap())
+    );
+    let labels: Vec<&str> = shown.iter().map(|s| s[1].as_str().unwrap()).collect();
+    assert!(labels.contains(&serial.as_str()), "{serial} shown");
+    assert!(labels.contains(&subject.as_str()), "{subject} shown");
+    assert!(
+        cert.get("offset").is_none(),
+        "case a's Certificate record is reassembled (else the case below covers nothing new)"
+    );
+    // Folded inside its record and handshake message: a double click unfolds each.
+    for field in ["tls.record", "tls.handshake"] {
+        let folded = b.js(
+            "const s = [...document.querySelectorAll('#frame-tree .node')]
+               .find(s => s.dataset.field === arguments[0] && s.offsetParent !== null
+                          && !s.parentElement.parentElement.open);
+             return s || null;",
+            json!([field]),
+        );
+        let el = folded[ELEMENT].as_str().expect("a folded node");
+        b.double_click(el);
+        let open = b.js(
+            "return arguments[0].parentElement.parentElement.open;",
+            json!([{ ELEMENT: el }]),
+        );
+        assert_eq!(open, true, "{field} unfolded by a double click");
+    }
+    let cert_label = cert["label"].as_str().unwrap();
+    let (hex, text, status) = click_node(&b, cert_label);
+    assert_eq!(
+        (hex.as_str(), text.as_str()),
+        ("", ""),
+        "nothing highlighted"
+    );
+    assert!(status.contains("reassembled"), "{status}");
+    let err = b.js(
+        "return document.querySelectorAll('#frame-detail .error').length;",
+        json!([]),
+    );
+    assert_eq!(err, 0);
+    drop(s);
+
+    // rsasnakeoil2: the certificate is in its frame; highlighting both ways.
+    let (cap, key) = (
+        snake.join("rsasnakeoil2.pcap"),
+        snake.join("rsasnakeoil2.key"),
+    );
+    let (c, k) = (cap.to_str().unwrap(), key.to_str().unwrap());
+    let cli = certificate_frame(c, k);
+    let n = cli["frame"].as_u64().unwrap();
+    let s = serve(&cap, &["-k", k]);
+    let api = get(&s.addr, &format!("/api/frames/{n}")).json();
+    let data = api["data"].as_str().unwrap().to_string();
+    let bytes: Vec<u8> = (0..data.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&data[i..i + 2], 16).unwrap())
+        .collect();
+    assert_eq!(bytes.len() as u64, cli["captured_length"].as_u64().unwrap());
+    b.goto(&s.url);
+    let shown = open_frame_tree(&b, n);
+    assert_tree_is_the_clis(&shown, &cli["detail"], c);
+    let nodes = preorder(&cli["detail"]);
+    let node = |field: &str| -> (String, usize, usize) {
+        let n = &nodes
+            .iter()
+            .find(|(_, n)| n["field"] == field)
+            .unwrap_or_else(|| panic!("{field} in the tree"))
+            .1;
+        let at = |k: &str| n[k].as_u64().unwrap_or_else(|| panic!("{field} {k}")) as usize;
+        (
+            n["label"].as_str().unwrap().to_string(),
+            at("offset"),
+            at("length"),
+        )
+    };
+    let want = |o: usize, l: usize| {
+        (
+            data[o * 2..(o + l) * 2].to_string(),
+            ascii(&bytes[o..o + l]),
+        )
+    };
+    let (src_label, src_at, src_len) = node("ip.src");
+    let (cert_label, cert_at, cert_len) = node("tls.handshake.certificate");
+    assert!(cert_len > 500 && cert_at + cert_len <= bytes.len());
+
+    let (hex, text, status) = click_node(&b, &src_label);
+    assert_eq!((hex, text), want(src_at, src_len), "ip.src highlighted");
+    let place = format!("ip.src: bytes {src_at}–{} (4 bytes)", src_at + 3);
+    assert_eq!(src_len, 4);
+    assert!(status.starts_with(&place), "{status}");
+
+    // A byte inside the certificate (its X.509 fields have no offsets of their own) selects the
+    // certificate, folded three levels down until then.
+    assert_eq!(click_byte(&b, cert_at + 100, false), cert_label);
+    let (hex, text, _) = highlighted(&b);
+    assert_eq!((hex, text), want(cert_at, cert_len), "from a hex byte");
+    // ip.src's first byte, in the ASCII column: ip.src, not ip or the frame around it.
+    assert_eq!(click_byte(&b, src_at, true), src_label);
+
+    // And the certificate node itself, clicked in the tree.
+    let (hex, text, status) = click_node(&b, &cert_label);
+    assert_eq!(
+        (hex, text),
+        want(cert_at, cert_len),
+        "the certificate highlighted"
+    );
+    assert!(
+        status.starts_with(&format!("tls.handshake.certificate: bytes {cert_at}–")),
+        "{status}"
+    );
+
+    // Past the bytes returned (the API sends at most 64 KiB of a frame, the tree covers it all):
+    // the page's own tree and dump over 32 bytes, a node running past them and one beyond them.
+    b.js(
+        "const bytes = Uint8Array.from({length: 32}, (_, i) => i + 0x40);
+         const v = frameView([{field: 'a', label: 'A', offset: 8, length: 40,
+                               children: [{field: 'a.b', label: 'B', offset: 40, length: 4}]}], bytes);
+         document.querySelector('#frame-detail').replaceChildren(v.status, v.tree, v.pre);",
+        json!([]),
+    );
+    let small: Vec<u8> = (0x40..0x60).collect();
+    let hex_of = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let (hex, text, status) = click_node(&b, "A");
+    assert_eq!((hex, text), (hex_of(&small[8..]), ascii(&small[8..])));
+    assert_eq!(status, "a: bytes 8–47 (40 bytes, the first 24 shown)");
+    let (hex, text, status) = click_node(&b, "B");
+    assert_eq!((hex.as_str(), text.as_str()), ("", ""));
+    assert_eq!(status, "a.b: bytes 40–43, past the bytes shown");
+    let err = b.js(
+        "return document.querySelectorAll('#frame-detail .error').length;",
+        json!([]),
+    );
+    assert_eq!(err, 0);
+}
+
 /// The ladder of generated case a (the call with the INVITE), with the INVITE's text open, as a
 /// PNG: written to a temporary folder, and to `docs/images/ladder-case-a.png` when
 /// `PEEL_WRITE_DOCS_SCREENSHOT` is set.
@@ -889,5 +1254,6 @@ peel_testkit::main! {
     never_serves_key_material: [],
     web_view_in_chromium: [Chromium],
     ladder_screenshot_of_case_a: [Chromium],
+    frame_tree_in_chromium: [Chromium],
     refuses_to_start_with_exit_2: [],
 }

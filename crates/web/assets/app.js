@@ -115,18 +115,198 @@ async function showFrame(n, tr) {
     const dl = el("dl", { class: "fields" });
     for (const [k, v] of Object.entries(d.record)) dl.append(el("dt", {}, k), el("dd", {}, v));
     const bytes = new Uint8Array(d.data.match(/../g)?.map((h) => parseInt(h, 16)) || []);
-    const parts = [el("h3", {}, "Frame " + n), dl];
+    const parts = [el("h3", {}, "Frame " + n)];
     if (d.record.tcp_stream !== undefined) {
       const b = el("button", { type: "button", id: "follow-from-frame" }, "Follow TCP stream " + d.record.tcp_stream);
       b.addEventListener("click", () => followStream(d.record.tcp_stream));
       parts.push(b);
     }
-    parts.push(el("pre", { id: "frame-bytes" }, hexDump(bytes, 0)));
-    if (d.truncated) parts.push(el("p", { class: "muted" }, "(first 64 KiB shown)"));
+    const view = frameView(d.detail || [], bytes);
+    parts.push(view.status, el("div", { class: "frame-view" }, view.tree, view.pre));
+    if (d.truncated) parts.push(el("p", { class: "muted" }, "(first 64 KiB shown; fields past them are not highlighted)"));
+    parts.push(dl);
     pane.replaceChildren(...parts);
   } catch (e) {
     showError(pane, e);
   }
+}
+
+// ---- a frame's detail tree and bytes ----
+// The tree is `peel frames -V`'s (the API's `detail` nodes: field, label, offset, length,
+// children; offsets into the returned bytes). Selecting a node highlights its bytes in the dump;
+// clicking a byte selects the innermost node that covers it.
+
+// Where a node's bytes are, in words: `ip.src: bytes 26–29 (4 bytes)`, or why none are shown.
+function nodePlace(item, have) {
+  const n = item.node;
+  const what = n.field || "(group)";
+  if (n.offset === undefined || n.length === undefined)
+    return item.reassembled
+      ? `${what}: in bytes reassembled from earlier frames, not in this frame's bytes alone`
+      : `${what}: not a run of the frame's bytes`;
+  const last = n.offset + n.length - 1;
+  if (n.offset >= have) return `${what}: bytes ${n.offset}–${last}, past the bytes shown`;
+  const count = `${n.length} byte${n.length === 1 ? "" : "s"}`;
+  if (n.offset + n.length > have) return `${what}: bytes ${n.offset}–${last} (${count}, the first ${have - n.offset} shown)`;
+  return `${what}: bytes ${n.offset}–${last} (${count})`;
+}
+
+function frameView(detail, bytes) {
+  const dump = hexView(bytes);
+  const flat = []; // {node, depth, label, reassembled}, in tree order
+  const status = el("p", { id: "field-status", class: "muted" }, "Click a field to highlight its bytes.");
+  let current = null;
+
+  // `from`: "tree" shows the bytes, "bytes" opens and shows the node.
+  function select(item, from) {
+    if (current) current.label.classList.remove("selected");
+    current = item;
+    item.label.classList.add("selected");
+    const { offset, length } = item.node;
+    if (offset !== undefined && length !== undefined) dump.highlight(offset, offset + length);
+    else dump.highlight(0, 0);
+    status.textContent = nodePlace(item, bytes.length);
+    if (from === "bytes") {
+      for (let d = item.label.parentElement.closest("details"); d; d = d.parentElement.closest("details")) d.open = true;
+      item.label.scrollIntoView({ block: "nearest" });
+    } else dump.reveal();
+  }
+
+  // `reassembled`: the node or one around it has a length but no offset (a TLS record that began
+  // in an earlier frame).
+  function build(node, depth, reassembled) {
+    reassembled = reassembled || (node.offset === undefined && node.length !== undefined);
+    const title = node.field + (node.offset !== undefined ? " @" + node.offset : "") + (node.length !== undefined ? "+" + node.length : "");
+    const label = el("span", { class: "node", tabIndex: 0, title, "data-field": node.field }, node.label);
+    const item = { node, depth, label, reassembled };
+    flat.push(item);
+    label.addEventListener("click", (e) => {
+      e.preventDefault(); // select, do not fold: the marker folds
+      select(item, "tree");
+    });
+    label.addEventListener("dblclick", () => {
+      const box = label.parentElement.tagName === "SUMMARY" ? label.parentElement.parentElement : null;
+      if (box) box.open = !box.open;
+    });
+    label.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        select(item, "tree");
+      }
+    });
+    const kids = node.children || [];
+    if (!kids.length) return el("div", { class: "leaf" }, label);
+    const box = el("details", { open: depth === 0 }, el("summary", {}, label));
+    box.append(...kids.map((k) => build(k, depth + 1, reassembled)));
+    return box;
+  }
+
+  const tree = el("div", { id: "frame-tree", class: "tree" }, ...detail.map((n) => build(n, 0, false)));
+  dump.pre.addEventListener("click", (e) => {
+    const at = dump.byteAt(e);
+    if (at === null) return;
+    // The innermost node holding the byte: the deepest, and of those the first in tree order.
+    let best = null;
+    for (const item of flat) {
+      const { offset, length } = item.node;
+      if (offset === undefined || length === undefined || at < offset || at >= offset + length) continue;
+      if (!best || item.depth > best.depth) best = item;
+    }
+    if (best) select(best, "bytes");
+  });
+  return { tree, status, pre: dump.pre };
+}
+
+// One line of a hex dump: the offset, 16 bytes in hex (one more space after the 8th), the bytes
+// as ASCII between bars.
+const HEX_AT = 10; // where the hex starts in a line
+const TEXT_AT = HEX_AT + 16 * 3 + 1 + 2; // where the ASCII starts
+const hexColumn = (j) => 3 * j + (j >= 8 ? 1 : 0);
+
+function dumpParts(bytes, i, base) {
+  const line = bytes.subarray(i, i + 16);
+  let hex = "";
+  for (let j = 0; j < 16; j++) {
+    hex += j < line.length ? line[j].toString(16).padStart(2, "0") + " " : "   ";
+    if (j === 7) hex += " ";
+  }
+  let text = "";
+  for (const b of line) text += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".";
+  return { head: (base + i).toString(16).padStart(8, "0") + "  ", hex, text };
+}
+
+// A frame's hex dump, one span per line; `highlight(lo, hi)` wraps bytes lo..hi (clipped to the
+// bytes there are) in `<span class="hl">` in both the hex and the ASCII columns.
+function hexView(bytes) {
+  const pre = el("pre", { id: "frame-bytes" });
+  const lines = [];
+  for (let i = 0; i < bytes.length; i += 16) {
+    if (i) pre.append("\n");
+    const line = el("span", { class: "line" });
+    lines.push(line);
+    pre.append(line);
+    paint(i / 16, 0, 0);
+  }
+  let shown = [0, 0];
+
+  function paint(li, lo, hi) {
+    const i = li * 16;
+    const { head, hex, text } = dumpParts(bytes, i, 0);
+    const n = Math.min(16, bytes.length - i);
+    const a = Math.max(0, Math.min(n, lo - i));
+    const b = Math.max(0, Math.min(n, hi - i));
+    if (a >= b) {
+      lines[li].replaceChildren(head + hex + " |" + text + "|");
+      return;
+    }
+    const ha = hexColumn(a);
+    const hb = hexColumn(b - 1) + 2;
+    lines[li].replaceChildren(
+      head + hex.slice(0, ha),
+      el("span", { class: "hl hex" }, hex.slice(ha, hb)),
+      hex.slice(hb) + " |" + text.slice(0, a),
+      el("span", { class: "hl ascii" }, text.slice(a, b)),
+      text.slice(b) + "|"
+    );
+  }
+
+  // Repaints the lines of the old and the new range only.
+  function highlight(lo, hi) {
+    lo = Math.max(0, Math.min(lo, bytes.length));
+    hi = Math.max(lo, Math.min(hi, bytes.length));
+    const touched = new Set();
+    for (const [a, b] of [shown, [lo, hi]])
+      for (let li = Math.floor(a / 16); li * 16 < b; li++) touched.add(li);
+    shown = [lo, hi];
+    for (const li of touched) paint(li, lo, hi);
+  }
+
+  function reveal() {
+    const first = pre.querySelector(".hl");
+    if (first) first.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+
+  // The byte under a click: the line is one row of monospace characters (no wrapping), so the
+  // column is the distance from its left edge over the width of one character.
+  function byteAt(e) {
+    const line = e.target instanceof Element ? e.target.closest(".line") : null;
+    const li = lines.indexOf(line);
+    if (li < 0) return null;
+    const r = line.getBoundingClientRect();
+    const chars = line.textContent.length;
+    if (!chars || r.width <= 0) return null;
+    const col = Math.floor(((e.clientX - r.left) * chars) / r.width);
+    const n = Math.min(16, bytes.length - li * 16);
+    let j = null;
+    if (col >= TEXT_AT && col < TEXT_AT + n) j = col - TEXT_AT;
+    else if (col >= HEX_AT && col < HEX_AT + hexColumn(15) + 2) {
+      const h = col - HEX_AT;
+      for (let k = 0; k < n; k++) if (h >= hexColumn(k) && h < hexColumn(k) + 2) j = k;
+    }
+    return j === null ? null : li * 16 + j;
+  }
+
+  return { pre, highlight, reveal, byteAt };
 }
 
 // ---- TLS ----
@@ -172,15 +352,8 @@ function printable(bytes) {
 function hexDump(bytes, base) {
   const lines = [];
   for (let i = 0; i < bytes.length; i += 16) {
-    const line = bytes.subarray(i, i + 16);
-    let hex = "";
-    for (let j = 0; j < 16; j++) {
-      hex += j < line.length ? line[j].toString(16).padStart(2, "0") + " " : "   ";
-      if (j === 7) hex += " ";
-    }
-    let text = "";
-    for (const b of line) text += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".";
-    lines.push((base + i).toString(16).padStart(8, "0") + "  " + hex + " |" + text + "|");
+    const { head, hex, text } = dumpParts(bytes, i, base);
+    lines.push(head + hex + " |" + text + "|");
   }
   return lines.join("\n");
 }
