@@ -9,6 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::packets::{ipv4, pcap, tcp, udp};
 use common::{corpus_dir, peel};
 
 fn gen() -> PathBuf {
@@ -525,67 +526,6 @@ fn lync_fields_in_json() {
 
 // --- Small captures written here: SIP over UDP and over clear TCP. ---
 
-fn pcap(frames: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = Vec::new();
-    out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&4u16.to_le_bytes());
-    out.extend_from_slice(&[0; 8]);
-    out.extend_from_slice(&65535u32.to_le_bytes());
-    out.extend_from_slice(&1u32.to_le_bytes()); // Ethernet
-    for (i, f) in frames.iter().enumerate() {
-        out.extend_from_slice(&(1_700_000_000u32 + i as u32).to_le_bytes());
-        out.extend_from_slice(&0u32.to_le_bytes());
-        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
-        out.extend_from_slice(f);
-    }
-    out
-}
-
-fn ipv4(proto: u8, src: [u8; 4], dst: [u8; 4], l4: &[u8]) -> Vec<u8> {
-    let mut f = vec![0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0x08, 0x00];
-    let total = (20 + l4.len()) as u16;
-    let mut ip = vec![0x45, 0];
-    ip.extend_from_slice(&total.to_be_bytes());
-    ip.extend_from_slice(&[0, 0, 0x40, 0, 64, proto, 0, 0]);
-    ip.extend_from_slice(&src);
-    ip.extend_from_slice(&dst);
-    let mut sum: u32 = ip
-        .chunks(2)
-        .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
-        .sum();
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    let ck = !(sum as u16);
-    ip[10..12].copy_from_slice(&ck.to_be_bytes());
-    f.extend_from_slice(&ip);
-    f.extend_from_slice(l4);
-    f
-}
-
-fn udp(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
-    let mut u = Vec::new();
-    u.extend_from_slice(&sport.to_be_bytes());
-    u.extend_from_slice(&dport.to_be_bytes());
-    u.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
-    u.extend_from_slice(&[0, 0]);
-    u.extend_from_slice(payload);
-    u
-}
-
-fn tcp(sport: u16, dport: u16, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
-    let mut t = Vec::new();
-    t.extend_from_slice(&sport.to_be_bytes());
-    t.extend_from_slice(&dport.to_be_bytes());
-    t.extend_from_slice(&seq.to_be_bytes());
-    t.extend_from_slice(&ack.to_be_bytes());
-    t.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-    t.extend_from_slice(payload);
-    t
-}
-
 const OPTIONS: &str = "OPTIONS sip:b@10.0.0.2 SIP/2.0\r\nv: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\nf: <sip:a@10.0.0.1>;tag=1\r\nt: <sip:b@10.0.0.2>\r\ni: udp-call-1\r\nCSeq: 1 OPTIONS\r\nl: 0\r\n\r\n";
 const OK: &str = "SIP/2.0 200 OK\r\nv: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\nf: <sip:a@10.0.0.1>;tag=1\r\nt: <sip:b@10.0.0.2>;tag=2\r\ni: udp-call-1\r\nCSeq: 1 OPTIONS\r\nms-diagnostics: 2;reason=\"See response\";source=\"fe\"\r\nl: 0\r\n\r\n";
 
@@ -619,7 +559,7 @@ fn sip_in_pppoe(with_tshark: bool) {
     ];
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("pppoe.pcap");
-    std::fs::write(&path, pcap(&frames)).unwrap();
+    std::fs::write(&path, pcap(&frames, 1_700_000_000, 0)).unwrap();
     let recs = json_lines(&["sip", "--json", path.to_str().unwrap()]);
     assert_eq!(recs.len(), 2, "{recs:?}");
     assert_eq!(recs[0]["method"], "OPTIONS");
@@ -674,7 +614,7 @@ fn sip_over_udp_and_clear_tcp() {
     // judgement, so the keep-alive comes after the first message here.)
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sip.pcap");
-    std::fs::write(&path, pcap(&frames)).unwrap();
+    std::fs::write(&path, pcap(&frames, 1_700_000_000, 0)).unwrap();
     let recs = json_lines(&["sip", "--json", path.to_str().unwrap()]);
     assert_eq!(recs.len(), 4, "{recs:?}");
     assert_eq!(recs[0]["transport"], "udp");
@@ -887,7 +827,7 @@ fn http2_clear_text(with_tshark: bool) {
     }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("h2c.pcap");
-    std::fs::write(&path, pcap(&frames)).unwrap();
+    std::fs::write(&path, pcap(&frames, 1_700_000_000, 0)).unwrap();
     let recs = json_lines(&["http", "--json", path.to_str().unwrap()]);
     let got: Vec<(u64, String, String)> = recs
         .iter()
@@ -1022,7 +962,7 @@ fn sip_over_websocket(with_tshark: bool) {
     ];
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ws.pcap");
-    std::fs::write(&path, pcap(&frames)).unwrap();
+    std::fs::write(&path, pcap(&frames, 1_700_000_000, 0)).unwrap();
     let recs = json_lines(&["sip", "--json", path.to_str().unwrap()]);
     assert_eq!(recs.len(), 2, "{recs:?}");
     assert_eq!(recs[0]["status"], 200);
