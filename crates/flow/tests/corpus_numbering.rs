@@ -11,29 +11,10 @@
 //! captures by `tshark_numbering.rs`.
 
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use peel_flow::{ConversationTable, Endpoint, TcpMeta};
-
-fn captures(dir: &Path, out: &mut Vec<PathBuf>) {
-    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            captures(&p, out);
-        } else {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if [".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz"]
-                .iter()
-                .any(|ext| name.ends_with(ext))
-            {
-                out.push(p);
-            }
-        }
-    }
-}
 
 const FIELDS: &[&str] = &[
     "frame.number",
@@ -127,10 +108,7 @@ fn check(path: &Path) -> Option<Vec<String>> {
 }
 
 fn corpus_numbering_matches_tshark() {
-    let dir = peel_testkit::corpus();
-    let mut files = Vec::new();
-    captures(&dir, &mut files);
-    assert!(files.len() >= 30, "only {} corpus captures", files.len());
+    let files = peel_testkit::recorded::corpus_captures();
     let mut report = Vec::new();
     let mut checked = 0;
     for file in &files {

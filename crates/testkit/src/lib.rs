@@ -7,6 +7,8 @@
 //!   runs a test file under a harness that reports a test whose need is missing as *ignored*,
 //!   with the reason on stderr and in the summary count, and that turns every missing need
 //!   into a failure naming it when `CI=true`.
+//! - [`recorded`]: reading, comparing and re-blessing (`PEEL_BLESS=1`) the recorded
+//!   expectations, the corpus's capture files, a platform-stable digest.
 //! - [`secrets`]: the one leak scanner (a private key's DER windows as bytes and hex, pieces of
 //!   its PEM text, passwords) and the Base64 / hex helpers the tests share.
 //!
@@ -21,6 +23,7 @@
 
 mod need;
 mod paths;
+pub mod recorded;
 pub mod secrets;
 
 pub use libtest_mimic;

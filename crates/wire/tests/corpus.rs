@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use peel_capture::CaptureReader;
+use peel_testkit::recorded::{
+    bless_or_compare, corpus_captures as corpus_files, digest, read_golden, relative,
+};
 use peel_wire::{Decoder, Frame, IpHeader, Layer};
 
 const CORPUS_GOLDEN: &str = "wire/corpus-frames.tsv";
@@ -34,93 +37,6 @@ const FIXTURES_HEADER: &str = "\
 # Re-bless: PEEL_BLESS=1 cargo test -p peel-wire --test corpus recorded_fixtures_equal_live_tshark
 # group#frame\tlayers\tsrc\tdst\tsport\tdport
 ";
-
-fn corpus_dir() -> PathBuf {
-    peel_testkit::corpus()
-}
-
-/// FNV-1a (64-bit) of `lines`, each ended by a newline, in hex: a digest that stays the same on
-/// every platform and Rust release, for expectations too long to record in full.
-fn digest(lines: &[String]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for l in lines {
-        for b in l.bytes().chain([b'\n']) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    format!("{h:016x}")
-}
-
-/// A recorded expectation file: its rows keyed by their first column (comments skipped).
-fn read_golden(rel: &str) -> BTreeMap<String, String> {
-    let path = peel_testkit::golden_file(rel);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (record it from tshark: see tests/golden/README.md)",
-            path.display()
-        )
-    });
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let (k, v) = l.split_once('\t').unwrap_or((l, ""));
-            (k.to_string(), v.to_string())
-        })
-        .collect()
-}
-
-/// The live side of a recorded expectation: with `PEEL_BLESS=1` writes `rows` (under `header`)
-/// to the file, else asserts that the file holds exactly them.
-fn bless_or_compare(rel: &str, header: &str, rows: &BTreeMap<String, String>) {
-    if std::env::var_os("PEEL_BLESS").is_some_and(|v| v == "1") {
-        let path = peel_testkit::golden_file(rel);
-        let mut text = header.to_string();
-        for (k, v) in rows {
-            text.push_str(&format!("{k}\t{v}\n"));
-        }
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-        eprintln!("blessed {}", path.display());
-        return;
-    }
-    let recorded = read_golden(rel);
-    let mut problems = Vec::new();
-    for (k, v) in rows {
-        match recorded.get(k) {
-            Some(r) if r == v => {}
-            Some(r) => problems.push(format!("{k}: tshark now {v:?}, recorded {r:?}")),
-            None => problems.push(format!("{k}: not recorded")),
-        }
-    }
-    for k in recorded.keys().filter(|k| !rows.contains_key(*k)) {
-        problems.push(format!("{k}: recorded but not produced now"));
-    }
-    assert!(
-        problems.is_empty(),
-        "tshark no longer gives what {rel} records (re-bless: see its header):\n{}",
-        problems.join("\n")
-    );
-}
-
-fn captures(dir: &Path, out: &mut Vec<PathBuf>) {
-    let rd = std::fs::read_dir(dir).unwrap();
-    let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            captures(&p, out);
-        } else {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if [".pcap", ".pcapng", ".pcap.gz", ".pcapng.gz", ".cap"]
-                .iter()
-                .any(|s| name.ends_with(s))
-            {
-                out.push(p);
-            }
-        }
-    }
-}
 
 /// One line of tshark output per frame: protocols, and the innermost addresses and ports.
 #[derive(Debug, PartialEq)]
@@ -335,21 +251,6 @@ fn compare_file(path: &Path) -> (Vec<String>, Vec<String>) {
         ));
     }
     (expected, problems)
-}
-
-fn corpus_files() -> Vec<PathBuf> {
-    let dir = corpus_dir();
-    let mut files = Vec::new();
-    captures(&dir, &mut files);
-    assert!(files.len() >= 30, "only {} corpus captures", files.len());
-    files
-}
-
-fn relative(p: &Path) -> String {
-    p.strip_prefix(corpus_dir())
-        .unwrap_or(p)
-        .to_string_lossy()
-        .replace('\\', "/")
 }
 
 /// A capture's frames in the recorded form: `frames<TAB>digest`.

@@ -2,11 +2,15 @@
 //! (`tests/golden/capture/`), and packets as owned values.
 #![allow(dead_code, clippy::unwrap_used)]
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use peel_capture::{CaptureReader, DecryptionSecrets, LinkType, Timestamp, Warning};
+// Not every test file uses every helper.
+#[allow(unused_imports)]
+pub use peel_testkit::recorded::{
+    bless_or_compare, blessing, corpus_captures as corpus_files, digest, read_golden, relative,
+};
 
 /// A frame copied out of a reader.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,108 +59,6 @@ pub fn read_bytes(b: Vec<u8>) -> Result<Read, peel_capture::Error> {
 /// The in-repo corpus (`tests/corpus`); panics when it is missing.
 pub fn corpus() -> PathBuf {
     peel_testkit::corpus()
-}
-
-/// Every capture in the corpus (`.pcap`, `.pcapng`, `.pcapng.gz`, `.cap`), sorted.
-pub fn corpus_files() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![corpus()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let n = p.file_name().unwrap().to_string_lossy().to_string();
-                if [".pcap", ".pcapng", ".pcapng.gz", ".cap"]
-                    .iter()
-                    .any(|s| n.ends_with(s))
-                {
-                    out.push(p);
-                }
-            }
-        }
-    }
-    out.sort();
-    assert!(out.len() >= 30, "only {} captures in the corpus", out.len());
-    out
-}
-
-/// A corpus file's name relative to `tests/corpus` (the key of the recorded expectations).
-pub fn relative(p: &Path) -> String {
-    p.strip_prefix(corpus())
-        .unwrap_or(p)
-        .to_string_lossy()
-        .replace('\\', "/")
-}
-
-/// FNV-1a (64-bit) of `lines`, each ended by a newline, in hex: a digest that stays the same on
-/// every platform and Rust release, for expectations too long to record in full.
-pub fn digest(lines: &[String]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for l in lines {
-        for b in l.bytes().chain([b'\n']) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    format!("{h:016x}")
-}
-
-/// `PEEL_BLESS=1`: the live tests rewrite the recorded expectations instead of comparing.
-pub fn blessing() -> bool {
-    std::env::var_os("PEEL_BLESS").is_some_and(|v| v == "1")
-}
-
-/// A recorded expectation file: its rows keyed by their first column (comments skipped).
-pub fn read_golden(rel: &str) -> BTreeMap<String, String> {
-    let path = peel_testkit::golden_file(rel);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (record it from tshark: see tests/golden/README.md)",
-            path.display()
-        )
-    });
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let (k, v) = l.split_once('\t').unwrap_or((l, ""));
-            (k.to_string(), v.to_string())
-        })
-        .collect()
-}
-
-/// The live side of a recorded expectation: with `PEEL_BLESS=1` writes `rows` (under `header`)
-/// to the file, else asserts that the file holds exactly them.
-pub fn bless_or_compare(rel: &str, header: &str, rows: &BTreeMap<String, String>) {
-    if blessing() {
-        let path = peel_testkit::golden_file(rel);
-        let mut text = header.to_string();
-        for (k, v) in rows {
-            text.push_str(&format!("{k}\t{v}\n"));
-        }
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-        eprintln!("blessed {}", path.display());
-        return;
-    }
-    let recorded = read_golden(rel);
-    let mut problems = Vec::new();
-    for (k, v) in rows {
-        match recorded.get(k) {
-            Some(r) if r == v => {}
-            Some(r) => problems.push(format!("{k}: tshark now {v:?}, recorded {r:?}")),
-            None => problems.push(format!("{k}: not recorded")),
-        }
-    }
-    for k in recorded.keys().filter(|k| !rows.contains_key(*k)) {
-        problems.push(format!("{k}: recorded but no longer in the corpus"));
-    }
-    assert!(
-        problems.is_empty(),
-        "tshark no longer gives what {rel} records (re-bless: see its header):\n{}",
-        problems.join("\n")
-    );
 }
 
 /// tshark's view of a file: `time_epoch<TAB>cap_len<TAB>len` per frame, times as with TZ=UTC.
