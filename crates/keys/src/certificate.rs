@@ -1,13 +1,12 @@
 //! X.509 certificate summaries (RFC 5280): what a report shows about a server certificate, and the
-//! SubjectPublicKeyInfo that ties a certificate to a private key.
+//! SubjectPublicKeyInfo that ties a certificate to a private key. Read with the one lenient X.509
+//! reader ([`crate::x509`]); a summary needs every part it shows (serial, issuer, validity,
+//! subject, public key) where RFC 5280 puts it, and the certificate to be one whole DER element.
 
-use der::asn1::ObjectIdentifier;
-use der::{Decode, Encode, Tag, TagNumber, Tagged};
 use sha2::{Digest, Sha256};
-use x509_cert::name::Name;
-use x509_cert::Certificate;
 
 use crate::fingerprint::hex;
+use crate::x509::{self, tag, Der};
 use crate::Error;
 
 /// What peel reports about a certificate. All strings; hex is lowercase unless said otherwise.
@@ -41,27 +40,50 @@ pub struct CertSummary {
     pub key_bits: Option<u32>,
 }
 
+fn unreadable(what: &str) -> Error {
+    Error::Certificate {
+        reason: format!("not an X.509 certificate: {what}"),
+    }
+}
+
 impl CertSummary {
     /// Summarises a DER certificate. Never panics; malformed input is an [`Error::Certificate`].
     pub fn from_der(der: &[u8]) -> Result<CertSummary, Error> {
-        let cert = Certificate::from_der(der).map_err(|e| Error::Certificate {
-            reason: e.to_string(),
-        })?;
-        let tbs = &cert.tbs_certificate;
-        let spki = &tbs.subject_public_key_info;
-        let spki_der = spki.to_der().map_err(|e| Error::Certificate {
-            reason: e.to_string(),
-        })?;
-        let (key_algorithm, key_bits) = key_description(spki.algorithm.oid, spki);
+        let tbs =
+            x509::tbs(der).ok_or_else(|| unreadable("no TBSCertificate with a serial number"))?;
+        if !tbs.whole {
+            return Err(unreadable("bytes after the certificate"));
+        }
+        let name = |n: Option<&[u8]>, what: &str| {
+            n.and_then(rfc4514)
+                .ok_or_else(|| unreadable(&format!("no readable {what} name")))
+        };
+        let issuer = name(tbs.issuer, "issuer")?;
+        let subject = name(tbs.subject, "subject")?;
+        let mut validity = Der::new(tbs.validity.ok_or_else(|| unreadable("no validity"))?);
+        let mut time = |what: &str| {
+            validity
+                .next()
+                .and_then(|(t, c)| x509::time_string(t, c))
+                .ok_or_else(|| unreadable(&format!("no readable {what} time")))
+        };
+        let not_before = time("notBefore")?;
+        let not_after = time("notAfter")?;
+        let spki = tbs
+            .spki
+            .ok_or_else(|| unreadable("no SubjectPublicKeyInfo"))?;
+        let info =
+            x509::public_key_info(spki).ok_or_else(|| unreadable("no readable public key"))?;
+        let (key_algorithm, key_bits) = key_description(&info)?;
         Ok(CertSummary {
-            serial: openssl_serial(tbs.serial_number.as_bytes()),
-            serial_hex: openssl_serial(tbs.serial_number.as_bytes()).to_ascii_lowercase(),
-            subject: rfc4514(&tbs.subject),
-            issuer: rfc4514(&tbs.issuer),
-            not_before: tbs.validity.not_before.to_date_time().to_string(),
-            not_after: tbs.validity.not_after.to_date_time().to_string(),
+            serial: openssl_serial(tbs.serial),
+            serial_hex: openssl_serial(tbs.serial).to_ascii_lowercase(),
+            subject,
+            issuer,
+            not_before,
+            not_after,
             sha256: hex(&Sha256::digest(der)),
-            spki_sha256: hex(&Sha256::digest(&spki_der)),
+            spki_sha256: hex(&Sha256::digest(spki)),
             key_algorithm,
             key_bits,
         })
@@ -85,34 +107,31 @@ fn openssl_serial(bytes: &[u8]) -> String {
     hex(significant).to_ascii_uppercase()
 }
 
-const RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-const RSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
-const EC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-const DSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10040.4.1");
-const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
-const ED448: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.113");
-
-fn key_description(
-    oid: ObjectIdentifier,
-    spki: &spki::SubjectPublicKeyInfoOwned,
-) -> (String, Option<u32>) {
-    match oid {
-        RSA | RSA_PSS => {
-            let bits = spki
-                .subject_public_key
-                .as_bytes()
-                .and_then(|b| pkcs1::RsaPublicKey::from_der(b).ok())
-                .map(|k| uint_bits(k.modulus.as_bytes()));
-            let name = if oid == RSA { "RSA" } else { "RSA-PSS" };
+fn key_description(info: &x509::PublicKeyInfo<'_>) -> Result<(String, Option<u32>), Error> {
+    let oid = x509::oid_string(info.algorithm).ok_or_else(|| unreadable("bad algorithm OID"))?;
+    Ok(match oid.as_str() {
+        "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => {
+            // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017).
+            let bits = match Der::new(info.key).next() {
+                Some((tag::SEQUENCE, key)) => match Der::new(key).next() {
+                    Some((tag::INTEGER, n)) => Some(uint_bits(n)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let name = if oid == "1.2.840.113549.1.1.1" {
+                "RSA"
+            } else {
+                "RSA-PSS"
+            };
             (name.to_string(), bits)
         }
-        EC => {
-            let curve = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
-            let bits = curve.and_then(|c| match c.to_string().as_str() {
+        "1.2.840.10045.2.1" => {
+            let curve = match info.parameters {
+                Some((tag::OID, c)) => x509::oid_string(c),
+                _ => None,
+            };
+            let bits = curve.and_then(|c| match c.as_str() {
                 "1.2.840.10045.3.1.7" => Some(256),
                 "1.3.132.0.34" => Some(384),
                 "1.3.132.0.35" => Some(521),
@@ -124,11 +143,11 @@ fn key_description(
             });
             ("EC".to_string(), bits)
         }
-        ED25519 => ("Ed25519".to_string(), Some(256)),
-        ED448 => ("Ed448".to_string(), Some(456)),
-        DSA => ("DSA".to_string(), None),
-        other => (other.to_string(), None),
-    }
+        "1.3.101.112" => ("Ed25519".to_string(), Some(256)),
+        "1.3.101.113" => ("Ed448".to_string(), Some(456)),
+        "1.2.840.10040.4.1" => ("DSA".to_string(), None),
+        _ => (oid, None),
+    })
 }
 
 /// Bit length of a big-endian unsigned integer.
@@ -141,39 +160,64 @@ pub(crate) fn uint_bits(bytes: &[u8]) -> u32 {
     len.saturating_mul(8).saturating_sub(top.leading_zeros())
 }
 
-/// RFC 4514 string of a Name, most specific RDN first (as `-nameopt RFC2253` prints).
-fn rfc4514(name: &Name) -> String {
+/// RFC 4514 string of a Name's RDNSequence contents, most specific RDN first (as `-nameopt
+/// RFC2253` prints); `None` when it is not a sequence of SETs of (OID, value).
+fn rfc4514(rdns: &[u8]) -> Option<String> {
+    let mut sets = Vec::new();
+    let mut walk = Der::new(rdns);
+    for (t, set) in walk.by_ref() {
+        if t != tag::SET {
+            return None;
+        }
+        sets.push(set);
+    }
+    if walk.rest() != 0 {
+        return None;
+    }
     let mut out = String::new();
-    for (i, rdn) in name.0.iter().rev().enumerate() {
+    for (i, set) in sets.iter().rev().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        for (j, atv) in rdn.0.iter().enumerate() {
+        let mut atvs = Der::new(set);
+        let mut j = 0;
+        for (t, atv) in atvs.by_ref() {
+            if t != tag::SEQUENCE {
+                return None;
+            }
             if j > 0 {
                 out.push('+');
             }
-            match short_name(&atv.oid) {
-                Some(short) => out.push_str(short),
-                None => out.push_str(&atv.oid.to_string()),
+            j += 1;
+            let mut parts = Der::new(atv);
+            let (tag::OID, oid) = parts.next()? else {
+                return None;
+            };
+            let (vt, value, whole) = parts.element()?;
+            let short = short_name(oid);
+            match short {
+                Some(s) => out.push_str(s),
+                None => out.push_str(&x509::oid_string(oid)?),
             }
             out.push('=');
-            match (
-                short_name(&atv.oid),
-                string_value(atv.value.tag(), atv.value.value()),
-            ) {
+            match (short, string_value(vt, value)) {
                 (Some(_), Some(text)) => escape_into(&text, &mut out),
                 _ => {
                     out.push('#');
-                    out.push_str(&hex(&atv.value.to_der().unwrap_or_default()));
+                    out.push_str(&hex(whole));
                 }
             }
         }
+        if j == 0 || atvs.rest() != 0 {
+            return None;
+        }
     }
-    out
+    Some(out)
 }
 
-fn short_name(oid: &ObjectIdentifier) -> Option<&'static str> {
-    Some(match oid.to_string().as_str() {
+/// Short names of the attribute types OpenSSL names (by their OID's contents).
+fn short_name(oid: &[u8]) -> Option<&'static str> {
+    Some(match x509::oid_string(oid)?.as_str() {
         "2.5.4.3" => "CN",
         "2.5.4.4" => "SN",
         "2.5.4.5" => "serialNumber",
@@ -202,14 +246,14 @@ fn short_name(oid: &ObjectIdentifier) -> Option<&'static str> {
 }
 
 /// The text of a directory string, by its ASN.1 tag.
-fn string_value(tag: Tag, value: &[u8]) -> Option<String> {
-    match tag {
-        Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::VisibleString => {
+fn string_value(t: u8, value: &[u8]) -> Option<String> {
+    match t {
+        tag::UTF8_STRING | tag::PRINTABLE_STRING | tag::IA5_STRING | tag::VISIBLE_STRING => {
             std::str::from_utf8(value).ok().map(str::to_string)
         }
         // T61/Teletex: read as Latin-1, as most software does in practice.
-        Tag::TeletexString => Some(value.iter().map(|&b| char::from(b)).collect()),
-        Tag::BmpString => {
+        tag::TELETEX_STRING => Some(value.iter().map(|&b| char::from(b)).collect()),
+        tag::BMP_STRING => {
             if !value.chunks_exact(2).remainder().is_empty() {
                 return None;
             }
@@ -220,9 +264,8 @@ fn string_value(tag: Tag, value: &[u8]) -> Option<String> {
                 .collect::<Result<String, _>>()
                 .ok()
         }
-        Tag::Application { .. } | Tag::ContextSpecific { .. } | Tag::Private { .. } => None,
-        _ if tag.number() == TagNumber::new(28) => {
-            // UniversalString: UTF-32BE.
+        tag::UNIVERSAL_STRING => {
+            // UTF-32BE.
             if !value.chunks_exact(4).remainder().is_empty() {
                 return None;
             }
@@ -278,6 +321,49 @@ mod tests {
         assert_eq!(uint_bits(&[0x00, 0x80, 0]), 16);
         assert_eq!(uint_bits(&[0x01]), 1);
         assert_eq!(uint_bits(&[]), 0);
+    }
+
+    fn tlv(t: u8, c: &[u8]) -> Vec<u8> {
+        let mut v = vec![t, c.len() as u8];
+        v.extend_from_slice(c);
+        v
+    }
+
+    fn atv(oid: &[u8], t: u8, value: &[u8]) -> Vec<u8> {
+        tlv(tag::SEQUENCE, &[tlv(tag::OID, oid), tlv(t, value)].concat())
+    }
+
+    #[test]
+    fn names_as_openssl_rfc2253_prints_them() {
+        const CN: &[u8] = &[0x55, 0x04, 0x03];
+        const O: &[u8] = &[0x55, 0x04, 0x0a];
+        const C: &[u8] = &[0x55, 0x04, 0x06];
+        // An attribute type OpenSSL has no short name for (2.5.4.99).
+        const OTHER: &[u8] = &[0x55, 0x04, 0x63];
+        let rdns = [
+            tlv(tag::SET, &atv(C, tag::PRINTABLE_STRING, b"DE")),
+            tlv(
+                tag::SET,
+                &[
+                    atv(O, tag::UTF8_STRING, b"A, B"),
+                    atv(OTHER, tag::UTF8_STRING, b"x"),
+                ]
+                .concat(),
+            ),
+            tlv(tag::SET, &atv(CN, tag::BMP_STRING, &[0, b'h', 0, 0xe9])),
+        ]
+        .concat();
+        assert_eq!(
+            rfc4514(&rdns).as_deref(),
+            Some("CN=h\u{e9},O=A\\, B+2.5.4.99=#0c0178,C=DE")
+        );
+        // A SET holding something other than (OID, value), or trailing bytes: not a name.
+        assert_eq!(rfc4514(&tlv(tag::SET, &tlv(tag::SEQUENCE, b""))), None);
+        assert_eq!(
+            rfc4514(&[tlv(tag::SET, &atv(CN, tag::UTF8_STRING, b"a")), vec![0x31]].concat()),
+            None
+        );
+        assert_eq!(rfc4514(&tlv(tag::SET, b"")), None);
     }
 
     #[test]

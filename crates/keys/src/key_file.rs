@@ -361,7 +361,7 @@ fn read_der(bytes: &[u8], lazy: &mut Lazy<'_>, out: &mut Contents) -> Result<(),
     if pkcs12::pbe_params::EncryptedPrivateKeyInfo::from_der(bytes).is_ok() {
         return encrypted_pkcs8(bytes, lazy, out);
     }
-    if x509_cert::Certificate::from_der(bytes).is_ok() {
+    if crate::CertSummary::from_der(bytes).is_ok() {
         out.certificates.push(bytes.to_vec());
         return Ok(());
     }

@@ -13,6 +13,8 @@ use peel_cursor::Reader;
 pub mod tag {
     /// INTEGER.
     pub const INTEGER: u8 = 0x02;
+    /// BIT STRING.
+    pub const BIT_STRING: u8 = 0x03;
     /// OCTET STRING.
     pub const OCTET_STRING: u8 = 0x04;
     /// OBJECT IDENTIFIER.
@@ -25,6 +27,12 @@ pub mod tag {
     pub const TELETEX_STRING: u8 = 0x14;
     /// IA5String.
     pub const IA5_STRING: u8 = 0x16;
+    /// UTCTime.
+    pub const UTC_TIME: u8 = 0x17;
+    /// GeneralizedTime.
+    pub const GENERALIZED_TIME: u8 = 0x18;
+    /// VisibleString.
+    pub const VISIBLE_STRING: u8 = 0x1a;
     /// UniversalString.
     pub const UNIVERSAL_STRING: u8 = 0x1c;
     /// BMPString.
@@ -100,6 +108,8 @@ pub struct Tbs<'a> {
     pub serial: &'a [u8],
     /// The issuer Name's RDNSequence contents.
     pub issuer: Option<&'a [u8]>,
+    /// The Validity SEQUENCE's contents (notBefore, notAfter).
+    pub validity: Option<&'a [u8]>,
     /// The subject Name's RDNSequence contents.
     pub subject: Option<&'a [u8]>,
     /// The whole SubjectPublicKeyInfo element (tag and length included).
@@ -140,7 +150,7 @@ pub fn tbs(cert_der: &[u8]) -> Option<Tbs<'_>> {
     };
     let _signature = t.next();
     let issuer = sequence(t.next());
-    let _validity = t.next();
+    let validity = sequence(t.next());
     let subject = sequence(t.next());
     // subjectPublicKeyInfo, then [1] issuerUniqueID, [2] subjectUniqueID, [3] extensions.
     let mut spki = None;
@@ -160,10 +170,104 @@ pub fn tbs(cert_der: &[u8]) -> Option<Tbs<'_>> {
     Some(Tbs {
         serial,
         issuer,
+        validity,
         subject,
         spki,
         extensions,
         whole,
+    })
+}
+
+/// An OBJECT IDENTIFIER's contents in dotted form (`1.2.840.113549.1.1.1`); `None` when the
+/// encoding is not one (empty, a component cut short or over 64 bits).
+pub fn oid_string(contents: &[u8]) -> Option<String> {
+    let mut parts: Vec<u64> = Vec::new();
+    let mut acc: u64 = 0;
+    let mut open = false;
+    for &b in contents {
+        if acc > u64::MAX >> 7 {
+            return None;
+        }
+        acc = acc << 7 | u64::from(b & 0x7f);
+        open = b & 0x80 != 0;
+        if !open {
+            if parts.is_empty() {
+                // The first component folds the first two arcs (X.690 section 8.19.4).
+                let first = (acc / 40).min(2);
+                parts.push(first);
+                parts.push(acc - first * 40);
+            } else {
+                parts.push(acc);
+            }
+            acc = 0;
+        }
+    }
+    if open || parts.is_empty() {
+        return None;
+    }
+    Some(
+        parts
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join("."),
+    )
+}
+
+/// A UTCTime or GeneralizedTime (RFC 5280 section 4.1.2.5: seconds, `Z`) as RFC 3339 UTC
+/// (`2026-11-25T06:42:31Z`); UTCTime years 50 to 99 are 1950 to 1999. `None` for any other form.
+pub fn time_string(tag: u8, contents: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(contents).ok()?;
+    let digits = text.strip_suffix('Z')?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (year, rest) = match (tag, digits.len()) {
+        (tag::UTC_TIME, 12) => {
+            let yy: u32 = digits.get(..2)?.parse().ok()?;
+            (
+                if yy >= 50 { 1900 + yy } else { 2000 + yy },
+                digits.get(2..)?,
+            )
+        }
+        (tag::GENERALIZED_TIME, 14) => (digits.get(..4)?.parse().ok()?, digits.get(4..)?),
+        _ => return None,
+    };
+    let n = |i: usize| -> Option<u32> { rest.get(i..i + 2)?.parse().ok() };
+    let (mo, d, h, mi, se) = (n(0)?, n(2)?, n(4)?, n(6)?, n(8)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    Some(format!("{year:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{se:02}Z"))
+}
+
+/// The parts of a SubjectPublicKeyInfo (RFC 5280 section 4.1.2.7) element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicKeyInfo<'a> {
+    /// The algorithm OBJECT IDENTIFIER's contents.
+    pub algorithm: &'a [u8],
+    /// The algorithm's parameters element, whole, when present.
+    pub parameters: Option<(u8, &'a [u8])>,
+    /// The subjectPublicKey BIT STRING's bits (after its unused-bits byte).
+    pub key: &'a [u8],
+}
+
+/// Reads a SubjectPublicKeyInfo element (tag and length included, as [`Tbs::spki`] gives it).
+pub fn public_key_info(spki: &[u8]) -> Option<PublicKeyInfo<'_>> {
+    let mut outer = Der::new(spki);
+    let mut parts = Der::new(sequence(outer.next())?);
+    let mut alg = Der::new(sequence(parts.next())?);
+    let (tag::OID, algorithm) = alg.next()? else {
+        return None;
+    };
+    let parameters = alg.next();
+    let (tag::BIT_STRING, bits) = parts.next()? else {
+        return None;
+    };
+    Some(PublicKeyInfo {
+        algorithm,
+        parameters,
+        key: bits.get(1..)?,
     })
 }
 
@@ -233,5 +337,52 @@ mod tests {
             assert_eq!(Der::new(bad).next(), None);
         }
         assert_eq!(tbs(b"hello world"), None);
+    }
+
+    #[test]
+    fn oids_times_and_public_keys() {
+        assert_eq!(
+            oid_string(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01]).as_deref(),
+            Some("1.2.840.113549.1.1.1")
+        );
+        assert_eq!(oid_string(&[0x55, 0x04, 0x03]).as_deref(), Some("2.5.4.3"));
+        assert_eq!(oid_string(&[0x2a, 0x86]), None);
+        assert_eq!(oid_string(&[]), None);
+        assert_eq!(
+            time_string(tag::UTC_TIME, b"261125064231Z").as_deref(),
+            Some("2026-11-25T06:42:31Z")
+        );
+        assert_eq!(
+            time_string(tag::UTC_TIME, b"991231235959Z").as_deref(),
+            Some("1999-12-31T23:59:59Z")
+        );
+        assert_eq!(
+            time_string(tag::GENERALIZED_TIME, b"20461120064231Z").as_deref(),
+            Some("2046-11-20T06:42:31Z")
+        );
+        for bad in [
+            &b"2611250642Z"[..],
+            b"261325064231Z",
+            b"26112506423aZ",
+            b"261125064231",
+        ] {
+            assert_eq!(time_string(tag::UTC_TIME, bad), None);
+        }
+        let spki = tlv(
+            tag::SEQUENCE,
+            &[
+                tlv(
+                    tag::SEQUENCE,
+                    &[tlv(tag::OID, &[0x2b, 0x65, 0x70])].concat(),
+                ),
+                tlv(tag::BIT_STRING, &[0, 1, 2, 3]),
+            ]
+            .concat(),
+        );
+        let k = public_key_info(&spki).unwrap();
+        assert_eq!(oid_string(k.algorithm).as_deref(), Some("1.3.101.112"));
+        assert_eq!(k.parameters, None);
+        assert_eq!(k.key, [1, 2, 3]);
+        assert_eq!(public_key_info(&spki[..spki.len() - 1]), None);
     }
 }
