@@ -98,9 +98,9 @@ pub enum Error {
     },
 }
 
-/// Why [`Error::NoMatchingKey`] was returned.
+/// Why [`Error::NoMatchingKey`] was returned. Exhaustive on purpose: the facade maps each reason
+/// to the session's reason in one `match`, so a new one cannot fall into a catch-all unnoticed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum NoMatch {
     /// The certificate's public key is not the public key of any loaded key.
     CertificateNotLoaded,

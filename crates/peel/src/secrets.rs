@@ -117,7 +117,6 @@ impl SecretProvider for Secrets {
                 NoMatch::CertificateUnreadable
                 | NoMatch::NoKeyOfThatSize { .. }
                 | NoMatch::NoKeyDecrypts { .. } => SecretError::NoCertificate,
-                _ => SecretError::NoKeyForCertificate,
             }),
             Err(peel_keys::Error::DecryptionFailed { .. }) => Err(SecretError::DecryptFailed),
             Err(e) => Err(SecretError::KeyUnusable(e.to_string())),
