@@ -10,7 +10,6 @@
 //!   body) and accessors for Call-ID, CSeq, From/To, Via, the Lync `ms-diagnostics` and
 //!   security-association headers ([`sip::Auth`]), multipart bodies and an SDP summary ([`sip::Sdp`]).
 //! - [`sip::CallTracker`]: transactions, dialogs and call state (INVITE, REGISTER, SUBSCRIBE).
-//! - [`ladder`]: a call-flow ladder as text and as a self-contained HTML/SVG page.
 //! - [`http1::Connection`]: HTTP/1.x requests and responses of one TCP connection (Content-Length,
 //!   chunked, end at close, pipelining, gzip/deflate bodies).
 //! - [`websocket::Framer`]: WebSocket messages (RFC 6455), for SIP over WebSocket (RFC 7118).
@@ -33,7 +32,6 @@
 pub mod base64;
 pub mod http1;
 pub mod http2;
-pub mod ladder;
 pub mod sip;
 mod text;
 pub mod websocket;

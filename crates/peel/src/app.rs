@@ -999,16 +999,16 @@ fn http_record(
     }
 }
 
-pub use peel_dissect::ladder::Arrow;
+pub use crate::ladder::Arrow;
 
-/// The ladder as text (see [`peel_dissect::ladder::text`]).
+/// The ladder as text (see [`crate::ladder::text`]).
 pub fn ladder_text(arrows: &[Arrow]) -> String {
-    peel_dissect::ladder::text(arrows)
+    crate::ladder::text(arrows)
 }
 
-/// The ladder as a self-contained HTML page (see [`peel_dissect::ladder::html`]).
+/// The ladder as a self-contained HTML page (see [`crate::ladder::html`]).
 pub fn ladder_html(title: &str, arrows: &[Arrow]) -> String {
-    peel_dissect::ladder::html(title, arrows)
+    crate::ladder::html(title, arrows)
 }
 
 #[allow(clippy::too_many_arguments)]

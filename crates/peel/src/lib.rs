@@ -24,6 +24,7 @@ pub mod detail;
 mod error;
 mod fields;
 mod info;
+pub mod ladder;
 pub mod media;
 mod output;
 mod pipeline;

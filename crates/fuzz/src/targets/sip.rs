@@ -6,7 +6,7 @@
 //! Input: a [`crate::script`] of both directions (each direction has its own framer); the whole
 //! input is also parsed as one datagram.
 
-use peel_dissect::ladder::{self, Arrow};
+use peel::ladder::{self, Arrow};
 use peel_dissect::sip::{self, CallTracker, Framer, Message};
 use peel_dissect::Limits;
 

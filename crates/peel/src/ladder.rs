@@ -1,6 +1,8 @@
-//! A call-flow ladder (a sequence diagram of messages between endpoints), as text for a terminal
-//! and as one self-contained HTML page with an inline SVG: no scripts, no external resources.
-//! Hovering an arrow shows the message (SVG `title`); clicking it jumps to the full text below.
+//! Presentation of a call flow: a ladder (a sequence diagram of messages between endpoints), as
+//! text for a terminal and as one self-contained HTML page with an inline SVG: no scripts, no
+//! external resources. Hovering an arrow shows the message (SVG `title`); clicking it jumps to the
+//! full text below. It lives in the facade, where output is made (`peel sip --ladder/--html`, the
+//! web view), not among the dissectors.
 
 use std::fmt::Write as _;
 
