@@ -5,14 +5,13 @@
 //! per-session master secrets of sessions that were decrypted.
 
 use std::fmt::Write as _;
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use peel_capture::{DecryptionSecrets, Format, LinkType, Packet, Timestamp};
 use peel_flow::Endpoint;
 use peel_tls::{Event, SecretProvider, Side};
 use peel_wire::encode;
-use peel_wire::{IpProto, TcpFlags};
+use peel_wire::TcpFlags;
 
 use crate::tls::{self, EventContext, TlsSessionRecord, TlsSink, TlsTracker};
 use crate::{Capture, Error, FrameWriter, InputKind, OutputPath, Outputs, RunReport, Secrets};
@@ -471,73 +470,18 @@ impl Synth {
         }
         self.next[me] = self.next[me].wrapping_add(adv);
         self.ip_id = self.ip_id.wrapping_add(1);
-        // Mixed families cannot be in one TCP connection; such a pair is written as IPv6-mapped.
-        let (src_ip, dst_ip) = match (src.addr, dst.addr) {
-            (IpAddr::V4(s), IpAddr::V4(d)) => (IpAddr::V4(s), IpAddr::V4(d)),
-            (s, d) => (IpAddr::V6(v6(s)), IpAddr::V6(v6(d))),
-        };
-        let ip_len = if src_ip.is_ipv4() { 20 } else { 40 };
         let payload = payload.get(..MSS).unwrap_or(payload);
-        let tcp_len = 20 + payload.len();
-        buf.clear();
-        buf.resize(ip_len, 0);
-        buf.extend_from_slice(&src.port.to_be_bytes());
-        buf.extend_from_slice(&dst.port.to_be_bytes());
-        buf.extend_from_slice(&seq.to_be_bytes());
-        buf.extend_from_slice(&ack.to_be_bytes());
-        buf.extend_from_slice(&((5u16 << 12) | (flags.0 & 0x0fff)).to_be_bytes());
-        buf.extend_from_slice(&65535u16.to_be_bytes());
-        buf.extend_from_slice(&[0, 0, 0, 0]);
-        buf.extend_from_slice(payload);
-        let sum = encode::transport_checksum(
-            src_ip,
-            dst_ip,
-            IpProto::TCP,
-            buf.get(ip_len..).unwrap_or(&[]),
-        );
-        if let Some(c) = buf.get_mut(ip_len + 16..ip_len + 18) {
-            c.copy_from_slice(&sum.to_be_bytes());
-        }
-        let header = match (src_ip, dst_ip) {
-            (IpAddr::V4(s), IpAddr::V4(d)) => encode::ipv4(
-                &encode::Ipv4Fields {
-                    src: s,
-                    dst: d,
-                    protocol: IpProto::TCP,
-                    id: self.ip_id,
-                    dont_fragment: true,
-                    ..encode::Ipv4Fields::default()
-                },
-                &[],
-            ),
-            (s, d) => encode::ipv6(v6(s), v6(d), IpProto::TCP, 64, &[]),
+        let tcp = encode::TcpFields {
+            src_port: src.port,
+            dst_port: dst.port,
+            seq,
+            ack,
+            flags,
+            window: 65535,
+            ..encode::TcpFields::default()
         };
-        if let Some(h) = buf.get_mut(..ip_len) {
-            h.copy_from_slice(header.get(..ip_len).unwrap_or(&[]));
-        }
-        // The headers were built for an empty payload: put in the real lengths.
-        if ip_len == 20 {
-            let total = (20 + tcp_len) as u16;
-            if let Some(t) = buf.get_mut(2..4) {
-                t.copy_from_slice(&total.to_be_bytes());
-            }
-            if let Some(c) = buf.get_mut(10..12) {
-                c.copy_from_slice(&[0, 0]);
-            }
-            let ck = encode::ipv4_header_checksum(buf.get(..20).unwrap_or(&[]));
-            if let Some(c) = buf.get_mut(10..12) {
-                c.copy_from_slice(&ck.to_be_bytes());
-            }
-        } else if let Some(t) = buf.get_mut(4..6) {
-            t.copy_from_slice(&(tcp_len as u16).to_be_bytes());
-        }
-    }
-}
-
-fn v6(a: IpAddr) -> std::net::Ipv6Addr {
-    match a {
-        IpAddr::V4(v4) => v4.to_ipv6_mapped(),
-        IpAddr::V6(v6) => v6,
+        // Mixed families cannot be in one TCP connection; such a pair is written as IPv6-mapped.
+        encode::ip_tcp_into(buf, src.addr, dst.addr, self.ip_id, &tcp, payload);
     }
 }
 

@@ -188,6 +188,78 @@ pub fn tcp(h: &TcpFields<'_>, src: IpAddr, dst: IpAddr, payload: &[u8]) -> Vec<u
     b
 }
 
+/// One TCP segment in an IP packet, written into `buf` (cleared first) without allocating: IPv4
+/// without options (TTL 64, Don't Fragment, identification `ip_id`) when both addresses are IPv4,
+/// else IPv6 (hop limit 64; an IPv4 address among them is written IPv4-mapped). Lengths and both
+/// checksums are set; the payload is cut to what one packet's length fields can hold. This is
+/// [`ipv4`] / [`ipv6`] around [`tcp`] for writers that build many packets into one buffer.
+pub fn ip_tcp_into(
+    buf: &mut Vec<u8>,
+    src: IpAddr,
+    dst: IpAddr,
+    ip_id: u16,
+    h: &TcpFields<'_>,
+    payload: &[u8],
+) {
+    let (src, dst) = match (src, dst) {
+        (IpAddr::V4(s), IpAddr::V4(d)) => (IpAddr::V4(s), IpAddr::V4(d)),
+        (s, d) => (IpAddr::V6(mapped(s)), IpAddr::V6(mapped(d))),
+    };
+    let ip_len = if src.is_ipv4() { 20 } else { 40 };
+    let options = h.options.get(..40).unwrap_or(h.options);
+    let hlen = 20 + options.len().div_ceil(4) * 4;
+    let room = if src.is_ipv4() { 65_535 - 20 } else { 65_535 } - hlen;
+    let payload = payload.get(..room).unwrap_or(payload);
+    let tcp_len = hlen + payload.len();
+    buf.clear();
+    match (src, dst) {
+        (IpAddr::V4(s), IpAddr::V4(d)) => {
+            buf.extend_from_slice(&[0x45, 0]);
+            buf.extend_from_slice(&((20 + tcp_len) as u16).to_be_bytes());
+            buf.extend_from_slice(&ip_id.to_be_bytes());
+            buf.extend_from_slice(&(1u16 << 14).to_be_bytes());
+            buf.extend_from_slice(&[64, IpProto::TCP.0, 0, 0]);
+            buf.extend_from_slice(&s.octets());
+            buf.extend_from_slice(&d.octets());
+            let sum = internet_checksum(buf);
+            if let Some(c) = buf.get_mut(10..12) {
+                c.copy_from_slice(&sum.to_be_bytes());
+            }
+        }
+        (s, d) => {
+            buf.extend_from_slice(&[0x60, 0, 0, 0]);
+            buf.extend_from_slice(&(tcp_len as u16).to_be_bytes());
+            buf.extend_from_slice(&[IpProto::TCP.0, 64]);
+            buf.extend_from_slice(&mapped(s).octets());
+            buf.extend_from_slice(&mapped(d).octets());
+        }
+    }
+    buf.extend_from_slice(&h.src_port.to_be_bytes());
+    buf.extend_from_slice(&h.dst_port.to_be_bytes());
+    buf.extend_from_slice(&h.seq.to_be_bytes());
+    buf.extend_from_slice(&h.ack.to_be_bytes());
+    let off_flags = ((hlen / 4) as u16) << 12 | (h.flags.0 & 0x0fff);
+    buf.extend_from_slice(&off_flags.to_be_bytes());
+    buf.extend_from_slice(&h.window.to_be_bytes());
+    buf.extend_from_slice(&[0, 0]);
+    buf.extend_from_slice(&h.urgent.to_be_bytes());
+    buf.extend_from_slice(options);
+    buf.resize(ip_len + hlen, 0);
+    buf.extend_from_slice(payload);
+    let sum = transport_checksum(src, dst, IpProto::TCP, buf.get(ip_len..).unwrap_or(&[]));
+    if let Some(c) = buf.get_mut(ip_len + 16..ip_len + 18) {
+        c.copy_from_slice(&sum.to_be_bytes());
+    }
+}
+
+/// An address as IPv6 (IPv4 as IPv4-mapped, RFC 4291 section 2.5.5.2).
+fn mapped(a: IpAddr) -> Ipv6Addr {
+    match a {
+        IpAddr::V4(v4) => v4.to_ipv6_mapped(),
+        IpAddr::V6(v6) => v6,
+    }
+}
+
 /// A UDP datagram with its checksum for the given addresses (a computed 0 is sent as 0xffff).
 pub fn udp(src_port: u16, dst_port: u16, src: IpAddr, dst: IpAddr, payload: &[u8]) -> Vec<u8> {
     let payload = payload.get(..65_527).unwrap_or(payload);
@@ -291,6 +363,68 @@ mod tests {
         assert_eq!(
             ipv6(ip.src(), ip.dst(), IpProto::TCP, ip.hop_limit(), &seg),
             b
+        );
+    }
+
+    /// The buffer-reusing form writes what the allocating builders write, for both families and
+    /// with options, and reuses the buffer's previous contents not at all.
+    #[test]
+    fn ip_tcp_into_equals_the_builders() {
+        let payload = b"INVITE sip:bob@x SIP/2.0\r\n";
+        let f = TcpFields {
+            src_port: 5061,
+            dst_port: 40000,
+            seq: 7,
+            ack: 9,
+            flags: TcpFlags::PSH | TcpFlags::ACK,
+            window: 65535,
+            options: &[1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2],
+            ..TcpFields::default()
+        };
+        let (s4, d4) = (Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2));
+        let mut buf = vec![0xaa; 3000];
+        ip_tcp_into(&mut buf, s4.into(), d4.into(), 77, &f, payload);
+        let want = ipv4(
+            &Ipv4Fields {
+                src: s4,
+                dst: d4,
+                protocol: IpProto::TCP,
+                id: 77,
+                dont_fragment: true,
+                ..Ipv4Fields::default()
+            },
+            &tcp(&f, s4.into(), d4.into(), payload),
+        );
+        assert_eq!(buf, want);
+        let ip = Ipv4::parse(&buf).unwrap();
+        assert!(ip.checksum_ok());
+
+        let (s6, d6): (Ipv6Addr, Ipv6Addr) = (
+            "2001:db8::1".parse().unwrap(),
+            "2001:db8::2".parse().unwrap(),
+        );
+        ip_tcp_into(&mut buf, s6.into(), d6.into(), 78, &f, payload);
+        let want = ipv6(
+            s6,
+            d6,
+            IpProto::TCP,
+            64,
+            &tcp(&f, s6.into(), d6.into(), payload),
+        );
+        assert_eq!(buf, want);
+
+        // Mixed families: both written IPv4-mapped in IPv6.
+        ip_tcp_into(&mut buf, s4.into(), d6.into(), 79, &f, payload);
+        let m = s4.to_ipv6_mapped();
+        assert_eq!(
+            buf,
+            ipv6(
+                m,
+                d6,
+                IpProto::TCP,
+                64,
+                &tcp(&f, m.into(), d6.into(), payload)
+            )
         );
     }
 
