@@ -337,7 +337,7 @@ impl<'c, 'a> Headers<'c, 'a> {
                 decoded,
             } => Some(decoded.get_or_init(|| {
                 let frame = Frame::parse(*link, data);
-                let quoted = quoted_frame(&frame);
+                let quoted = frame.icmp_error_quote();
                 (frame, quoted)
             })),
         }
@@ -393,26 +393,6 @@ fn plain(link: peel_capture::LinkType, data: &[u8]) -> Option<[Layer<'_>; 3]> {
     }
     let tcp = peel_wire::Tcp::parse(ip.payload()).ok()?;
     Some([Layer::Ethernet(eth), Layer::Ipv4(ip), Layer::Tcp(tcp)])
-}
-
-/// An ICMP error quotes the start of the datagram that caused it; Wireshark dissects the quote,
-/// so its addresses and ports are values of the frame too.
-fn quoted_frame<'a>(frame: &Frame<'a>) -> Option<Frame<'a>> {
-    let (v6, icmp) = match frame.layers.last()? {
-        Layer::Icmp(i) => (false, i),
-        Layer::Icmpv6(i) => (true, i),
-        _ => return None,
-    };
-    let is_error = if v6 {
-        (1..=4).contains(&icmp.icmp_type())
-    } else {
-        matches!(icmp.icmp_type(), 3 | 4 | 5 | 11 | 12)
-    };
-    if !is_error {
-        return None;
-    }
-    let quoted = icmp.payload().get(4..)?;
-    Some(Frame::parse(peel_capture::LinkType::RAW, quoted))
 }
 
 impl TlsDirection {

@@ -388,11 +388,11 @@ fn describe<'a>(
                 rec.info = info::udp(udp);
             }
         }
-        (_, Some(Layer::Icmp(icmp))) | (_, Some(Layer::Icmpv6(icmp))) => {
+        (_, Some(Layer::Icmp(_))) | (_, Some(Layer::Icmpv6(_))) => {
             if !lean {
                 rec.info = info::other(frame);
             }
-            if let Some(r) = quoted_udp(frame, icmp, conversations, number, time_ns) {
+            if let Some(r) = quoted_udp(frame, conversations, number, time_ns) {
                 rec.udp_stream = Some(r);
             }
         }
@@ -414,23 +414,11 @@ fn describe<'a>(
 /// flags worth tracking and no corpus capture shows how Wireshark numbers them.)
 fn quoted_udp(
     frame: &Frame<'_>,
-    icmp: &peel_wire::Icmp<'_>,
     conversations: &mut ConversationTable,
     number: u64,
     time_ns: i128,
 ) -> Option<u32> {
-    let v6 = matches!(frame.layers.last(), Some(Layer::Icmpv6(_)));
-    let is_error = if v6 {
-        (1..=4).contains(&icmp.icmp_type())
-    } else {
-        matches!(icmp.icmp_type(), 3 | 4 | 5 | 11 | 12)
-    };
-    if !is_error {
-        return None;
-    }
-    // After type, code and checksum: 4 bytes (unused / pointer / MTU), then the original datagram.
-    let quoted = icmp.payload().get(4..)?;
-    let inner = Frame::parse(peel_capture::LinkType::RAW, quoted);
+    let inner = frame.icmp_error_quote()?;
     let ip = inner.ip()?;
     let udp = inner.udp()?;
     let r = conversations.udp(

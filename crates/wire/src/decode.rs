@@ -264,6 +264,29 @@ impl<'a> Frame<'a> {
         })
     }
 
+    /// When the innermost layer is an ICMP or ICMPv6 error (ICMP destination unreachable, source
+    /// quench, redirect, time exceeded, parameter problem; ICMPv6 types 1 to 4), the start of the
+    /// datagram that caused it, decoded (RFC 792, RFC 4443 section 2.4: after 4 bytes of unused,
+    /// pointer or MTU). Wireshark dissects the quote: its addresses and ports are the frame's
+    /// values too, and a quoted UDP header takes a `udp.stream` number.
+    pub fn icmp_error_quote(&self) -> Option<Frame<'a>> {
+        let (v6, icmp) = match self.layers.last()? {
+            Layer::Icmp(i) => (false, i),
+            Layer::Icmpv6(i) => (true, i),
+            _ => return None,
+        };
+        let is_error = if v6 {
+            (1..=4).contains(&icmp.icmp_type())
+        } else {
+            matches!(icmp.icmp_type(), 3 | 4 | 5 | 11 | 12)
+        };
+        if !is_error {
+            return None;
+        }
+        let quoted = icmp.payload().get(4..)?;
+        Some(Frame::parse(LinkType::RAW, quoted))
+    }
+
     /// The data carried by the innermost TCP or UDP header.
     pub fn transport_payload(&self) -> Option<&'a [u8]> {
         match self.layers.last()? {

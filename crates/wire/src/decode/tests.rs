@@ -543,3 +543,47 @@ fn layer_offsets() {
         (Some(14), Some(0))
     );
 }
+
+/// An ICMP port unreachable quotes the UDP datagram: the quote decodes to its addresses and
+/// ports; an echo request quotes nothing.
+#[test]
+fn icmp_error_quote_decodes_the_quoted_datagram() {
+    use crate::encode::{ipv4, udp, Ipv4Fields};
+    let (a, b) = (Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2));
+    let quoted = ipv4(
+        &Ipv4Fields {
+            src: a,
+            dst: b,
+            protocol: IpProto::UDP,
+            ..Ipv4Fields::default()
+        },
+        &udp(5060, 5070, a.into(), b.into(), b"OPTIONS"),
+    );
+    let icmp = |kind: u8| {
+        let mut body = vec![kind, 3, 0, 0, 0, 0, 0, 0];
+        body.extend_from_slice(&quoted);
+        ipv4(
+            &Ipv4Fields {
+                src: b,
+                dst: a,
+                protocol: IpProto::ICMP,
+                ..Ipv4Fields::default()
+            },
+            &body,
+        )
+    };
+    let unreachable = icmp(3);
+    let f = Frame::parse(LinkType::RAW, &unreachable);
+    let q = f.icmp_error_quote().expect("a quote");
+    let (ip, u) = (q.ip().unwrap(), q.udp().unwrap());
+    assert_eq!((ip.src(), ip.dst()), (IpAddr::V4(a), IpAddr::V4(b)));
+    assert_eq!((u.src_port(), u.dst_port()), (5060, 5070));
+    let echo = icmp(8);
+    assert!(Frame::parse(LinkType::RAW, &echo)
+        .icmp_error_quote()
+        .is_none());
+    // Not ICMP at all.
+    assert!(Frame::parse(LinkType::RAW, &quoted)
+        .icmp_error_quote()
+        .is_none());
+}
