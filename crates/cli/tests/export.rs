@@ -1,0 +1,3 @@
+//! placeholder
+fn placeholder() {}
+peel_testkit::main! { placeholder: [] }

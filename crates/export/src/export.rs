@@ -1,0 +1,334 @@
+//! The run over many captures: each is hashed (skipped when every table already has its file),
+//! read by the facade and written as one Parquet file per table, on `threads` workers.
+//!
+//! TLS resumption across files: the secrets carry one session cache for the whole run
+//! ([`peel::Secrets::carry_sessions`]), so a session resumed in one capture decrypts with the
+//! full handshake another capture held. Captures run in parallel, so a capture that still has a
+//! resumed session it could not decrypt is not written at once: once the parallel phase has
+//! filled the cache, such captures are read again one by one in capture-time order (first frame),
+//! and written then.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use arrow_array::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use parquet::file::metadata::KeyValue;
+use peel::tls::{Event, EventContext, TlsSink};
+use peel::Secrets;
+
+use crate::layout::{CaptureId, Existing, Staged};
+use crate::{tables, Error, SCHEMA_VERSION};
+
+/// Rows per batch (and so at most per row group) of the `frames` table.
+const FRAME_BATCH: usize = 64 * 1024;
+
+/// What to export and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The output directory (`DIR/<table>/...`).
+    pub dir: PathBuf,
+    /// Also write the `frames` table.
+    pub frames: bool,
+    /// Workers (captures read at once); at least one.
+    pub threads: usize,
+    /// Test hook: wait this long after writing a capture's temporary files, before renaming
+    /// them into place (lets a test kill an export mid-capture).
+    pub stall_before_commit: Option<std::time::Duration>,
+}
+
+impl Options {
+    /// Every table but `frames`, one worker per core.
+    pub fn new(dir: PathBuf) -> Options {
+        Options {
+            dir,
+            frames: false,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            stall_before_commit: None,
+        }
+    }
+
+    fn tables(&self) -> Vec<&'static str> {
+        tables::TABLES
+            .iter()
+            .copied()
+            .filter(|t| self.frames || *t != "frames")
+            .collect()
+    }
+}
+
+/// What happened to one capture.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Written: the files, and the rows of each table.
+    Exported {
+        /// Final paths, one per table.
+        files: Vec<PathBuf>,
+        /// `(table, rows)`.
+        rows: Vec<(&'static str, usize)>,
+        /// Read a second time, after the others, for a session resumed from another capture.
+        deferred: bool,
+    },
+    /// Every table already had a file for this capture's SHA-256: nothing written.
+    Skipped,
+    /// Could not be exported (nothing of it was written).
+    Failed(Error),
+}
+
+/// One capture's result.
+#[derive(Debug)]
+pub struct CaptureResult {
+    /// The capture as given.
+    pub path: PathBuf,
+    /// Its name and SHA-256, once hashed.
+    pub id: Option<CaptureId>,
+    /// What happened.
+    pub outcome: Outcome,
+    /// Damage the facade reported (truncation, corrupt blocks), and TLS sessions left encrypted.
+    pub warnings: Vec<String>,
+}
+
+/// The capture time of each handshake message, by (stream, frame): `tls_sessions.time`.
+#[derive(Default)]
+struct HandshakeTimes(HashMap<(u32, u64), f64>);
+
+impl TlsSink for HandshakeTimes {
+    fn event(&mut self, _stream: u32, _event: &Event<'_>) {}
+
+    fn event_in(&mut self, stream: u32, event: &Event<'_>, ctx: &EventContext) {
+        if let Event::Handshake { frame, .. } = event {
+            let t = ctx.time.secs as f64 + f64::from(ctx.time.nanos) / 1e9;
+            self.0.entry((stream, *frame)).or_insert(t);
+        }
+    }
+
+    fn restart(&mut self) {
+        self.0.clear();
+    }
+}
+
+enum Step {
+    /// A resumed session stayed encrypted: try again after the others.
+    Defer { first_time: Option<f64> },
+    Done(Outcome, Vec<String>),
+}
+
+fn writer_props() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_created_by(format!("peel {}", env!("CARGO_PKG_VERSION")))
+        .set_key_value_metadata(Some(vec![KeyValue::new(
+            "peel.schema_version".to_string(),
+            SCHEMA_VERSION.to_string(),
+        )]))
+        .build()
+}
+
+/// Writes one table of a capture to a staged file.
+fn stage(dir: &Path, table: &str, id: &CaptureId, batch: &RecordBatch) -> Result<Staged, Error> {
+    let (staged, file) = Staged::create(dir, table, id)?;
+    let mut w = ArrowWriter::try_new(file, batch.schema(), Some(writer_props()))?;
+    w.write(batch)?;
+    let file = w.into_inner()?;
+    file.sync_all().map_err(|source| Error::Output {
+        path: staged.dest().to_path_buf(),
+        source,
+    })?;
+    Ok(staged)
+}
+
+/// Streams the `frames` table to a staged file, a batch at a time.
+fn stage_frames(
+    path: &Path,
+    dir: &Path,
+    id: &CaptureId,
+) -> Result<(Staged, usize), Error> {
+    let (staged, file) = Staged::create(dir, "frames", id)?;
+    let schema = tables::frames(id, &[])?.schema();
+    let mut w = ArrowWriter::try_new(file, schema, Some(writer_props()))?;
+    let mut cap = peel::Capture::open(path)?;
+    let mut buf = Vec::with_capacity(FRAME_BATCH);
+    let mut rows = 0usize;
+    let mut failed: Option<Error> = None;
+    cap.frames(|rec, _| {
+        if failed.is_some() {
+            return Ok::<(), peel::Error>(());
+        }
+        buf.push(rec.clone());
+        if buf.len() >= FRAME_BATCH {
+            rows += buf.len();
+            if let Err(e) = tables::frames(id, &buf).and_then(|b| Ok(w.write(&b)?)) {
+                failed = Some(e);
+            }
+            buf.clear();
+        }
+        Ok(())
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    rows += buf.len();
+    w.write(&tables::frames(id, &buf)?)?;
+    let file = w.into_inner()?;
+    file.sync_all().map_err(|source| Error::Output {
+        path: staged.dest().to_path_buf(),
+        source,
+    })?;
+    Ok((staged, rows))
+}
+
+/// Reads one capture and writes its tables (all staged first, then all renamed).
+fn export_one(
+    path: &Path,
+    id: &CaptureId,
+    secrets: &Secrets,
+    opts: &Options,
+    defer_resumed: bool,
+) -> Result<Step, Error> {
+    let mut times = HandshakeTimes::default();
+    let (tracker, report) = peel::tls::analyze(path, secrets, None, &mut times)?;
+    let tls = peel::tls::session_records(&tracker);
+    drop(tracker);
+    if defer_resumed && tls.iter().any(|s| s.resumed.is_some() && !s.decrypted) {
+        return Ok(Step::Defer {
+            first_time: report.first_time,
+        });
+    }
+    let app = peel::app::dissect(path, secrets)?;
+    // RTP streams are found through the SDP of the SIP (as `peel rtp` without
+    // --heuristic-rtp): without SDP there is nothing to look for.
+    let rtp = if app.sip.iter().any(|m| m.sdp.is_some()) {
+        peel::media::analyze(path, secrets, &peel::media::MediaOptions::default())?.streams
+    } else {
+        Vec::new()
+    };
+    let calls = app.calls();
+    let mut warnings = report.warnings.clone();
+    warnings.extend(app.undecrypted.iter().map(|u| format!("TLS not decrypted: {u}")));
+
+    let batches = [
+        ("tls_sessions", tables::tls_sessions(id, &tls, &times.0)?),
+        ("sip_messages", tables::sip_messages(id, &app.sip)?),
+        ("sip_calls", tables::sip_calls(id, &calls, &app.sip)?),
+        ("http_exchanges", tables::http_exchanges(id, &app.http)?),
+        ("rtp_streams", tables::rtp_streams(id, &rtp)?),
+    ];
+    let mut staged = Vec::new();
+    let mut rows = Vec::new();
+    for (table, batch) in &batches {
+        staged.push(stage(&opts.dir, table, id, batch)?);
+        rows.push((*table, batch.num_rows()));
+    }
+    drop(batches);
+    if opts.frames {
+        let (s, n) = stage_frames(path, &opts.dir, id)?;
+        staged.push(s);
+        rows.push(("frames", n));
+    }
+    if let Some(d) = opts.stall_before_commit {
+        std::thread::sleep(d);
+    }
+    let mut files = Vec::new();
+    for s in staged {
+        files.push(s.commit()?);
+    }
+    Ok(Step::Done(
+        Outcome::Exported {
+            files,
+            rows,
+            deferred: !defer_resumed,
+        },
+        warnings,
+    ))
+}
+
+/// Exports every capture (see [`crate::inputs::expand`] for globs and directories) into
+/// `opts.dir`; `progress` is called as each capture is done. The results are in input order; a
+/// capture that fails does not stop the others. An error is returned only when the output
+/// directory cannot be used.
+pub fn export(
+    captures: &[PathBuf],
+    mut secrets: Secrets,
+    opts: &Options,
+    progress: &(dyn Fn(&CaptureResult) + Sync),
+) -> Result<Vec<CaptureResult>, Error> {
+    std::fs::create_dir_all(&opts.dir).map_err(|source| Error::Output {
+        path: opts.dir.clone(),
+        source,
+    })?;
+    let tables = opts.tables();
+    let existing = Existing::scan(&opts.dir, &tables)?;
+    secrets.carry_sessions();
+    let secrets = &secrets;
+
+    let slots: Vec<Mutex<Option<CaptureResult>>> =
+        captures.iter().map(|_| Mutex::new(None)).collect();
+    let deferred: Mutex<Vec<(usize, CaptureId, Option<f64>)>> = Mutex::new(Vec::new());
+    let next = AtomicUsize::new(0);
+    let put = |i: usize, r: CaptureResult| {
+        progress(&r);
+        if let Some(slot) = slots.get(i) {
+            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 0..opts.threads.clamp(1, captures.len().max(1)) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(path) = captures.get(i) else { break };
+                let id = match CaptureId::of(path) {
+                    Ok(id) => id,
+                    Err(e) => {
+                        put(i, result(path, None, Outcome::Failed(e), Vec::new()));
+                        continue;
+                    }
+                };
+                if existing.has(&id) {
+                    put(i, result(path, Some(id), Outcome::Skipped, Vec::new()));
+                    continue;
+                }
+                match export_one(path, &id, secrets, opts, true) {
+                    Ok(Step::Defer { first_time }) => deferred
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push((i, id, first_time)),
+                    Ok(Step::Done(o, w)) => put(i, result(path, Some(id), o, w)),
+                    Err(e) => put(i, result(path, Some(id), Outcome::Failed(e), Vec::new())),
+                }
+            });
+        }
+    });
+    let mut deferred = deferred.into_inner().unwrap_or_else(|p| p.into_inner());
+    // Capture-time order; captures without a frame last, then as given.
+    deferred.sort_by(|a, b| {
+        let key = |t: Option<f64>| t.unwrap_or(f64::INFINITY);
+        key(a.2).total_cmp(&key(b.2)).then(a.0.cmp(&b.0))
+    });
+    for (i, id, _) in deferred {
+        let Some(path) = captures.get(i) else { continue };
+        let r = match export_one(path, &id, secrets, opts, false) {
+            Ok(Step::Done(o, w)) => result(path, Some(id), o, w),
+            Ok(Step::Defer { .. }) => continue,
+            Err(e) => result(path, Some(id), Outcome::Failed(e), Vec::new()),
+        };
+        put(i, r);
+    }
+    Ok(slots
+        .into_iter()
+        .filter_map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
+        .collect())
+}
+
+fn result(path: &Path, id: Option<CaptureId>, outcome: Outcome, warnings: Vec<String>) -> CaptureResult {
+    CaptureResult {
+        path: path.to_path_buf(),
+        id,
+        outcome,
+        warnings,
+    }
+}
