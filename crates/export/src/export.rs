@@ -16,8 +16,8 @@ use std::sync::Mutex;
 use arrow_array::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
 use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
 use peel::tls::{Event, EventContext, TlsSink};
 use peel::Secrets;
 
@@ -114,7 +114,9 @@ impl TlsSink for HandshakeTimes {
 
 enum Step {
     /// A resumed session stayed encrypted: try again after the others.
-    Defer { first_time: Option<f64> },
+    Defer {
+        first_time: Option<f64>,
+    },
     Done(Outcome, Vec<String>),
 }
 
@@ -143,11 +145,7 @@ fn stage(dir: &Path, table: &str, id: &CaptureId, batch: &RecordBatch) -> Result
 }
 
 /// Streams the `frames` table to a staged file, a batch at a time.
-fn stage_frames(
-    path: &Path,
-    dir: &Path,
-    id: &CaptureId,
-) -> Result<(Staged, usize), Error> {
+fn stage_frames(path: &Path, dir: &Path, id: &CaptureId) -> Result<(Staged, usize), Error> {
     let (staged, file) = Staged::create(dir, "frames", id)?;
     let schema = tables::frames(id, &[])?.schema();
     let mut w = ArrowWriter::try_new(file, schema, Some(writer_props()))?;
@@ -209,14 +207,21 @@ fn export_one(
     };
     let calls = app.calls();
     let mut warnings = report.warnings.clone();
-    warnings.extend(app.undecrypted.iter().map(|u| format!("TLS not decrypted: {u}")));
+    warnings.extend(
+        app.undecrypted
+            .iter()
+            .map(|u| format!("TLS not decrypted: {u}")),
+    );
 
     let batches = [
         ("tls_sessions", tables::tls_sessions(id, &tls, &times.0)?),
         ("sip_messages", tables::sip_messages(id, &app.sip)?),
         ("sip_calls", tables::sip_calls(id, &calls, &app.sip)?),
         ("http_exchanges", tables::http_exchanges(id, &app.http)?),
-        ("rtp_streams", tables::rtp_streams(id, &rtp)?),
+        (
+            "rtp_streams",
+            tables::rtp_streams(id, &rtp, report.first_time)?,
+        ),
     ];
     let mut staged = Vec::new();
     let mut rows = Vec::new();
@@ -310,7 +315,9 @@ pub fn export(
         key(a.2).total_cmp(&key(b.2)).then(a.0.cmp(&b.0))
     });
     for (i, id, _) in deferred {
-        let Some(path) = captures.get(i) else { continue };
+        let Some(path) = captures.get(i) else {
+            continue;
+        };
         let r = match export_one(path, &id, secrets, opts, false) {
             Ok(Step::Done(o, w)) => result(path, Some(id), o, w),
             Ok(Step::Defer { .. }) => continue,
@@ -324,7 +331,12 @@ pub fn export(
         .collect())
 }
 
-fn result(path: &Path, id: Option<CaptureId>, outcome: Outcome, warnings: Vec<String>) -> CaptureResult {
+fn result(
+    path: &Path,
+    id: Option<CaptureId>,
+    outcome: Outcome,
+    warnings: Vec<String>,
+) -> CaptureResult {
     CaptureResult {
         path: path.to_path_buf(),
         id,

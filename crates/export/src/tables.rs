@@ -35,7 +35,10 @@ fn id_columns(c: &mut Columns, id: &CaptureId, rows: usize) {
 
 fn endpoint_columns<'a>(c: &mut Columns, prefix: &str, v: impl Iterator<Item = &'a str> + Clone) {
     c.str_req(prefix, v.clone());
-    c.str(&format!("{prefix}_addr"), v.clone().map(|s| split_endpoint(s).0));
+    c.str(
+        &format!("{prefix}_addr"),
+        v.clone().map(|s| split_endpoint(s).0),
+    );
     c.i32(&format!("{prefix}_port"), v.map(|s| split_endpoint(s).1));
 }
 
@@ -70,7 +73,10 @@ pub fn tls_sessions(
             u16::from_str_radix(hex, 16).ok().map(i32::from)
         }),
     );
-    c.str("cipher_suite_name", r().map(|x| x.cipher_suite_name.as_deref()));
+    c.str(
+        "cipher_suite_name",
+        r().map(|x| x.cipher_suite_name.as_deref()),
+    );
     c.str("session_id", r().map(|x| Some(x.session_id.as_str())));
     c.str("resumed", r().map(|x| x.resumed));
     c.bool("renegotiation", r().map(|x| Some(x.renegotiation)));
@@ -102,7 +108,10 @@ pub fn tls_sessions(
 
 /// The `CSeq` number and method.
 fn cseq_parts(cseq: Option<&str>) -> (Option<i64>, Option<&str>) {
-    let Some((n, m)) = cseq.map(str::trim).and_then(|c| c.split_once(char::is_whitespace)) else {
+    let Some((n, m)) = cseq
+        .map(str::trim)
+        .and_then(|c| c.split_once(char::is_whitespace))
+    else {
         return (None, None);
     };
     (n.parse().ok(), Some(m.trim()))
@@ -145,7 +154,10 @@ pub fn sip_messages(id: &CaptureId, rows: &[SipRecord]) -> Result<RecordBatch, E
     c.str("contact", header("Contact").into_iter());
     c.str("expires", header("Expires").into_iter());
     c.str("content_type", r().map(|x| x.content_type.as_deref()));
-    c.i64("body_length", r().map(|x| i64::try_from(x.body_length).ok()));
+    c.i64(
+        "body_length",
+        r().map(|x| i64::try_from(x.body_length).ok()),
+    );
     c.str(
         "ms_diagnostics_header",
         r().map(|x| diag(x).map(|d| d.header.as_str())),
@@ -242,10 +254,7 @@ pub fn sip_calls(
     c.i64("messages", r().map(|x| count(x.messages)));
     c.i64("first_frame", r().map(|x| count(x.first_frame)));
     c.i64("last_frame", r().map(|x| count(x.last_frame)));
-    c.time(
-        "time",
-        r().map(|x| first_time.get(&x.first_frame).copied()),
-    );
+    c.time("time", r().map(|x| first_time.get(&x.first_frame).copied()));
     c.f64("duration_s", r().map(|x| Some(x.duration)));
     c.list(
         "dialogs",
@@ -274,7 +283,13 @@ pub fn http_exchanges(id: &CaptureId, rows: &[HttpRecord]) -> Result<RecordBatch
     c.str("transport", r().map(|x| Some(x.transport)));
     c.str(
         "kind",
-        r().map(|x| Some(if x.method.is_some() { "request" } else { "response" })),
+        r().map(|x| {
+            Some(if x.method.is_some() {
+                "request"
+            } else {
+                "response"
+            })
+        }),
     );
     c.str("method", r().map(|x| x.method.as_deref()));
     c.str("uri", r().map(|x| x.uri.as_deref()));
@@ -284,7 +299,10 @@ pub fn http_exchanges(id: &CaptureId, rows: &[HttpRecord]) -> Result<RecordBatch
     c.str("version", r().map(|x| Some(x.version.as_str())));
     c.i64("h2_stream", r().map(|x| x.h2_stream.map(i64::from)));
     c.str("content_type", r().map(|x| x.content_type.as_deref()));
-    c.i64("body_length", r().map(|x| i64::try_from(x.body_length).ok()));
+    c.i64(
+        "body_length",
+        r().map(|x| i64::try_from(x.body_length).ok()),
+    );
     c.i64(
         "decoded_length",
         r().map(|x| x.decoded_length.and_then(|d| i64::try_from(d).ok())),
@@ -294,8 +312,14 @@ pub fn http_exchanges(id: &CaptureId, rows: &[HttpRecord]) -> Result<RecordBatch
     c.finish()
 }
 
-/// `rtp_streams`: one row per RTP stream (SSRC), as `peel rtp --json`.
-pub fn rtp_streams(id: &CaptureId, rows: &[StreamRecord]) -> Result<RecordBatch, Error> {
+/// `rtp_streams`: one row per RTP stream (SSRC), as `peel rtp --json`. The records' times are
+/// seconds since the capture's first frame; `origin` (that frame's time, seconds since the epoch)
+/// makes them timestamps, and without it they are null.
+pub fn rtp_streams(
+    id: &CaptureId,
+    rows: &[StreamRecord],
+    origin: Option<f64>,
+) -> Result<RecordBatch, Error> {
     let mut c = Columns::default();
     id_columns(&mut c, id, rows.len());
     let r = || rows.iter();
@@ -321,14 +345,17 @@ pub fn rtp_streams(id: &CaptureId, rows: &[StreamRecord]) -> Result<RecordBatch,
     c.f64("max_jitter_ms", r().map(|x| x.max_jitter_ms));
     c.i64("first_frame", r().map(|x| count(x.first_frame)));
     c.i64("last_frame", r().map(|x| count(x.last_frame)));
-    c.time("start_time", r().map(|x| Some(x.start_time)));
-    c.time("end_time", r().map(|x| Some(x.end_time)));
+    c.time("start_time", r().map(|x| origin.map(|o| o + x.start_time)));
+    c.time("end_time", r().map(|x| origin.map(|o| o + x.end_time)));
     c.str("call_id", r().map(|x| x.call_id.as_deref()));
     c.str(
         "srtp_suite",
         r().map(|x| x.srtp.as_ref().map(|s| s.suite.as_str())),
     );
-    c.str("srtp_source", r().map(|x| x.srtp.as_ref().map(|s| s.source)));
+    c.str(
+        "srtp_source",
+        r().map(|x| x.srtp.as_ref().map(|s| s.source)),
+    );
     c.bool("decrypted", r().map(|x| Some(x.decrypted)));
     c.i64("auth_failures", r().map(|x| count(x.auth_failures)));
     c.i64("rtcp_packets", r().map(|x| count(x.rtcp_packets)));
@@ -344,8 +371,14 @@ pub fn frames(id: &CaptureId, rows: &[FrameRecord]) -> Result<RecordBatch, Error
     c.i64("frame", r().map(|x| count(x.frame)));
     c.time("time", r().map(|x| Some(x.time)));
     c.f64("time_relative", r().map(|x| Some(x.time_relative)));
-    c.str("src", r().map(|x| Some(x.src.as_str()).filter(|s| !s.is_empty())));
-    c.str("dst", r().map(|x| Some(x.dst.as_str()).filter(|s| !s.is_empty())));
+    c.str(
+        "src",
+        r().map(|x| Some(x.src.as_str()).filter(|s| !s.is_empty())),
+    );
+    c.str(
+        "dst",
+        r().map(|x| Some(x.dst.as_str()).filter(|s| !s.is_empty())),
+    );
     c.i32("src_port", r().map(|x| x.src_port.map(i32::from)));
     c.i32("dst_port", r().map(|x| x.dst_port.map(i32::from)));
     c.str("protocol", r().map(|x| Some(x.protocol.as_str())));
@@ -389,7 +422,7 @@ mod tests {
             assert!(s.schema().field_with_name(col).is_ok(), "{col}");
         }
         assert!(http_exchanges(&id, &[]).is_ok());
-        assert!(rtp_streams(&id, &[]).is_ok());
+        assert!(rtp_streams(&id, &[], None).is_ok());
         assert!(sip_calls(&id, &[], &[]).is_ok());
         assert!(frames(&id, &[]).is_ok());
     }
