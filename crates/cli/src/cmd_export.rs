@@ -20,6 +20,11 @@ pub struct ExportArgs {
     /// Captures read at once (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
+    /// Seconds before a capture's first frame in which a resumed TLS session's full handshake is
+    /// looked for in captures an earlier run already exported (they are read again for their
+    /// TLS alone); 0: never.
+    #[arg(long, value_name = "SECONDS", default_value_t = peel_export::DEFAULT_RESUME_LOOKBACK)]
+    pub resume_lookback: f64,
     #[command(flatten)]
     pub keys: KeyArgs,
     /// One JSON object per capture instead of text.
@@ -50,6 +55,7 @@ pub fn run(a: &ExportArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
     let captures = peel_export::inputs::expand(&a.captures)?;
     let mut opts = peel_export::Options::new(a.parquet.clone());
     opts.frames = a.frames;
+    opts.resume_lookback = a.resume_lookback;
     if let Some(n) = a.threads {
         opts.threads = n.max(1);
     }

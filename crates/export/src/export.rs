@@ -27,6 +27,9 @@ use crate::{tables, Error, SCHEMA_VERSION};
 /// Rows per batch (and so at most per row group) of the `frames` table.
 const FRAME_BATCH: usize = 64 * 1024;
 
+/// [`Options::resume_lookback`] unless told otherwise: an hour.
+pub const DEFAULT_RESUME_LOOKBACK: f64 = 3600.0;
+
 /// What to export and how.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -39,6 +42,9 @@ pub struct Options {
     /// Test hook: wait this long after writing a capture's temporary files, before renaming
     /// them into place (lets a test kill an export mid-capture).
     pub stall_before_commit: Option<std::time::Duration>,
+    /// Seconds before a capture's first frame in which a resumed session's full handshake is
+    /// looked for in captures an earlier run exported (see [`export`]); 0: not at all.
+    pub resume_lookback: f64,
 }
 
 impl Options {
@@ -49,6 +55,7 @@ impl Options {
             frames: false,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             stall_before_commit: None,
+            resume_lookback: DEFAULT_RESUME_LOOKBACK,
         }
     }
 
@@ -256,6 +263,13 @@ fn export_one(
 /// `opts.dir`; `progress` is called as each capture is done. The results are in input order; a
 /// capture that fails does not stop the others. An error is returned only when the output
 /// directory cannot be used.
+///
+/// TLS state is carried across the captures (see the module's top): a capture with a resumed
+/// session still encrypted after the parallel phase is read again, in capture-time order, once
+/// the others have filled the cache, and, first, the captures of this list that an earlier run
+/// exported (and this one skips) are read again for their TLS alone when their full handshakes
+/// fall within [`Options::resume_lookback`] before it, so that a cron job over a growing folder
+/// decrypts a session resumed from a file exported the run before.
 pub fn export(
     captures: &[PathBuf],
     mut secrets: Secrets,
@@ -274,6 +288,7 @@ pub fn export(
     let slots: Vec<Mutex<Option<CaptureResult>>> =
         captures.iter().map(|_| Mutex::new(None)).collect();
     let deferred: Mutex<Vec<(usize, CaptureId, Option<f64>)>> = Mutex::new(Vec::new());
+    let skipped: Mutex<Vec<(usize, CaptureId)>> = Mutex::new(Vec::new());
     let next = AtomicUsize::new(0);
     let put = |i: usize, r: CaptureResult| {
         progress(&r);
@@ -294,6 +309,10 @@ pub fn export(
                     }
                 };
                 if existing.has(&id) {
+                    skipped
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push((i, id.clone()));
                     put(i, result(path, Some(id), Outcome::Skipped, Vec::new()));
                     continue;
                 }
@@ -314,6 +333,11 @@ pub fn export(
         let key = |t: Option<f64>| t.unwrap_or(f64::INFINITY);
         key(a.2).total_cmp(&key(b.2)).then(a.0.cmp(&b.0))
     });
+    if !deferred.is_empty() {
+        let skipped = skipped.into_inner().unwrap_or_else(|p| p.into_inner());
+        let firsts: Vec<f64> = deferred.iter().filter_map(|d| d.2).collect();
+        refill_from_exported(captures, &skipped, &firsts, secrets, opts);
+    }
     for (i, id, _) in deferred {
         let Some(path) = captures.get(i) else {
             continue;
@@ -329,6 +353,87 @@ pub fn export(
         .into_iter()
         .filter_map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
         .collect())
+}
+
+/// A run over a growing folder skips what an earlier run exported, so the full handshakes in
+/// those captures are not in the session cache when a new capture resumes one of them. For the
+/// captures put aside (a resumed session left encrypted, first frames at `firsts`), this reads
+/// the TLS of every skipped capture whose `tls_sessions` file has a full handshake in
+/// `[earliest first frame - lookback, latest first frame]`, on `opts.threads` workers, to fill the
+/// carried cache. Nothing is written; a capture that cannot be read is passed over (it was
+/// exported before, so its own result stays "skipped").
+fn refill_from_exported(
+    captures: &[PathBuf],
+    skipped: &[(usize, CaptureId)],
+    firsts: &[f64],
+    secrets: &Secrets,
+    opts: &Options,
+) {
+    let lookback = opts.resume_lookback;
+    if lookback.is_nan() || lookback <= 0.0 || skipped.is_empty() {
+        return;
+    }
+    let (Some(lo), Some(hi)) = (
+        firsts.iter().copied().reduce(f64::min),
+        firsts.iter().copied().reduce(f64::max),
+    ) else {
+        return;
+    };
+    let lo = lo - lookback;
+    let wanted: Vec<&Path> = skipped
+        .iter()
+        .filter(|(_, id)| {
+            full_handshake_times(&opts.dir, id)
+                .iter()
+                .any(|t| (lo..=hi).contains(t))
+        })
+        .filter_map(|(i, _)| captures.get(*i).map(PathBuf::as_path))
+        .collect();
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..opts.threads.clamp(1, wanted.len().max(1)) {
+            s.spawn(|| loop {
+                let Some(path) = wanted.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                    break;
+                };
+                let mut ignore = HandshakeTimes::default();
+                let _ = peel::tls::analyze(path, secrets, None, &mut ignore);
+            });
+        }
+    });
+}
+
+/// Times (seconds since the epoch) of the full handshakes (`resumed` null) in a capture's
+/// exported `tls_sessions` file; empty when it has none or cannot be read.
+fn full_handshake_times(dir: &Path, id: &CaptureId) -> Vec<f64> {
+    use arrow_array::{Array, StringArray, TimestampMicrosecondArray};
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    let path = dir.join("tls_sessions").join(id.file_name());
+    let Ok(file) = std::fs::File::open(&path) else {
+        return Vec::new();
+    };
+    let Ok(reader) = ParquetRecordBatchReaderBuilder::try_new(file).and_then(|b| b.build()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for batch in reader.flatten() {
+        let time = batch
+            .column_by_name("time")
+            .and_then(|c| c.as_any().downcast_ref::<TimestampMicrosecondArray>());
+        let resumed = batch
+            .column_by_name("resumed")
+            .and_then(|c| c.as_any().downcast_ref::<StringArray>());
+        let (Some(time), Some(resumed)) = (time, resumed) else {
+            continue;
+        };
+        for row in 0..batch.num_rows().min(time.len()).min(resumed.len()) {
+            if time.is_valid(row) && resumed.is_null(row) {
+                out.push(time.value(row) as f64 / 1e6);
+            }
+        }
+    }
+    out
 }
 
 fn result(

@@ -34,7 +34,7 @@ pub mod layout;
 pub mod tables;
 
 pub use error::Error;
-pub use export::{export, CaptureResult, Options, Outcome};
+pub use export::{export, CaptureResult, Options, Outcome, DEFAULT_RESUME_LOOKBACK};
 pub use layout::CaptureId;
 pub use tables::TABLES;
 

@@ -68,7 +68,9 @@ fn ints(b: &RecordBatch, col: &str) -> Vec<Option<i64>> {
         .as_any()
         .downcast_ref::<Int64Array>()
         .unwrap();
-    (0..a.len()).map(|i| a.is_valid(i).then(|| a.value(i))).collect()
+    (0..a.len())
+        .map(|i| a.is_valid(i).then(|| a.value(i)))
+        .collect()
 }
 
 fn bools(b: &RecordBatch, col: &str) -> Vec<bool> {
@@ -104,7 +106,9 @@ fn tables_equal_the_facade_records() {
         assert_eq!(t.num_rows(), tls.len());
         assert!(t.num_rows() > 0);
         let name = cap.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(strings(&t, "capture").iter().all(|c| c.as_deref() == Some(&*name)));
+        assert!(strings(&t, "capture")
+            .iter()
+            .all(|c| c.as_deref() == Some(&*name)));
         let suites: Vec<_> = tls.iter().map(|x| x.cipher_suite.clone()).collect();
         assert_eq!(strings(&t, "cipher_suite"), suites);
         let decrypted: Vec<_> = tls.iter().map(|x| x.decrypted).collect();
@@ -176,50 +180,113 @@ fn session_resumed_in_the_next_file_decrypts() {
         peel_export::export(std::slice::from_ref(&part2), secrets(), &opts, &|_| {}).unwrap();
         let t = read(alone.path(), "tls_sessions", &part2);
         assert_eq!(strings(&t, "resumed"), [Some(resumed.to_string())]);
-        assert_eq!(bools(&t, "decrypted"), [false], "{case}: nothing to resume from");
+        assert_eq!(
+            bools(&t, "decrypted"),
+            [false],
+            "{case}: nothing to resume from"
+        );
 
         // Together, given in reverse order: on one worker part 2 comes first, finds nothing to
         // resume from, is put aside and read again after part 1 (capture-time order).
         let dir = tempfile::tempdir().unwrap();
         let mut opts = Options::new(dir.path().to_path_buf());
         opts.threads = 1;
-        let res =
-            peel_export::export(&[part2.clone(), part1.clone()], secrets(), &opts, &|_| {})
-                .unwrap();
+        let res = peel_export::export(&[part2.clone(), part1.clone()], secrets(), &opts, &|_| {})
+            .unwrap();
         assert!(
             matches!(res[0].outcome, Outcome::Exported { deferred: true, .. }),
             "{:?}",
             res[0]
         );
         assert!(
-            matches!(res[1].outcome, Outcome::Exported { deferred: false, .. }),
+            matches!(
+                res[1].outcome,
+                Outcome::Exported {
+                    deferred: false,
+                    ..
+                }
+            ),
             "{:?}",
             res[1]
         );
         let t = read(dir.path(), "tls_sessions", &part2);
         assert_eq!(strings(&t, "resumed"), [Some(resumed.to_string())]);
-        assert_eq!(bools(&t, "decrypted"), [true], "{case}: resumed from part 1");
+        assert_eq!(
+            bools(&t, "decrypted"),
+            [true],
+            "{case}: resumed from part 1"
+        );
 
         // On two workers part 2 may or may not wait (part 1 can fill the cache first): the
         // tables are the same either way.
         let dir = tempfile::tempdir().unwrap();
         let mut opts = Options::new(dir.path().to_path_buf());
         opts.threads = 2;
-        let res =
-            peel_export::export(&[part2.clone(), part1.clone()], secrets(), &opts, &|_| {})
-                .unwrap();
+        let res = peel_export::export(&[part2.clone(), part1.clone()], secrets(), &opts, &|_| {})
+            .unwrap();
         assert!(
-            res.iter().all(|r| matches!(r.outcome, Outcome::Exported { .. })),
+            res.iter()
+                .all(|r| matches!(r.outcome, Outcome::Exported { .. })),
             "{res:?}"
         );
         let t = read(dir.path(), "tls_sessions", &part2);
         assert_eq!(strings(&t, "resumed"), [Some(resumed.to_string())]);
-        assert_eq!(bools(&t, "decrypted"), [true], "{case}: resumed from part 1");
+        assert_eq!(
+            bools(&t, "decrypted"),
+            [true],
+            "{case}: resumed from part 1"
+        );
         let msgs = if case == "b" {
             read(dir.path(), "sip_messages", &part2).num_rows()
         } else {
             read(dir.path(), "http_exchanges", &part2).num_rows()
         };
         assert!(msgs > 0, "{case}: part 2's messages are decrypted");
+    }
+}
+
+#[test]
+fn session_resumed_from_a_capture_exported_the_run_before_decrypts() {
+    let part1 = corpus("generated/export-resume/b-part1.pcap");
+    let part2 = corpus("generated/export-resume/b-part2.pcap");
+    for (lookback, decrypts) in [(peel_export::DEFAULT_RESUME_LOOKBACK, true), (0.0, false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut opts = Options::new(dir.path().to_path_buf());
+        opts.resume_lookback = lookback;
+        // A first run (cron, an hour ago) saw part 1 only.
+        let first =
+            peel_export::export(std::slice::from_ref(&part1), secrets(), &opts, &|_| {}).unwrap();
+        assert!(matches!(first[0].outcome, Outcome::Exported { .. }));
+        let before = std::fs::metadata(
+            dir.path()
+                .join("tls_sessions")
+                .join(peel_export::CaptureId::of(&part1).unwrap().file_name()),
+        )
+        .unwrap()
+        .modified()
+        .unwrap();
+        // The next run sees both: part 1 is skipped (and not rewritten), part 2 resumes from it.
+        let res = peel_export::export(&[part1.clone(), part2.clone()], secrets(), &opts, &|_| {})
+            .unwrap();
+        assert!(matches!(res[0].outcome, Outcome::Skipped), "{:?}", res[0]);
+        assert!(
+            matches!(res[1].outcome, Outcome::Exported { .. }),
+            "{:?}",
+            res[1]
+        );
+        let after = std::fs::metadata(
+            dir.path()
+                .join("tls_sessions")
+                .join(peel_export::CaptureId::of(&part1).unwrap().file_name()),
+        )
+        .unwrap()
+        .modified()
+        .unwrap();
+        assert_eq!(before, after);
+        let t = read(dir.path(), "tls_sessions", &part2);
+        assert_eq!(strings(&t, "resumed"), [Some("session_id".to_string())]);
+        assert_eq!(bools(&t, "decrypted"), [decrypts], "lookback {lookback}");
+        let sip = read(dir.path(), "sip_messages", &part2).num_rows();
+        assert_eq!(sip > 0, decrypts, "lookback {lookback}: {sip} SIP messages");
     }
 }
