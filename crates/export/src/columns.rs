@@ -29,11 +29,8 @@ pub(crate) fn micros(secs: f64) -> Option<i64> {
 
 impl Columns {
     fn push(&mut self, name: &str, nullable: bool, array: ArrayRef) {
-        self.fields.push(Field::new(
-            name,
-            array.data_type().clone(),
-            nullable,
-        ));
+        self.fields
+            .push(Field::new(name, array.data_type().clone(), nullable));
         self.arrays.push(array);
     }
 

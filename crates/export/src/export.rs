@@ -392,12 +392,11 @@ fn refill_from_exported(
     let next = AtomicUsize::new(0);
     std::thread::scope(|s| {
         for _ in 0..opts.threads.clamp(1, wanted.len().max(1)) {
-            s.spawn(|| loop {
-                let Some(path) = wanted.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                    break;
-                };
-                let mut ignore = HandshakeTimes::default();
-                let _ = peel::tls::analyze(path, secrets, None, &mut ignore);
+            s.spawn(|| {
+                while let Some(path) = wanted.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let mut ignore = HandshakeTimes::default();
+                    let _ = peel::tls::analyze(path, secrets, None, &mut ignore);
+                }
             });
         }
     });

@@ -122,6 +122,9 @@ mod tests {
             Err(Error::Pattern { .. })
         ));
         let missing = d.path().join("missing.pcap");
-        assert_eq!(expand(std::slice::from_ref(&missing)).expect("kept"), [missing]);
+        assert_eq!(
+            expand(std::slice::from_ref(&missing)).expect("kept"),
+            [missing]
+        );
     }
 }

@@ -49,9 +49,10 @@ impl CaptureId {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect::<String>();
-        let name = path
-            .file_name()
-            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         Ok(CaptureId {
             stem: stem(&name),
             name,
@@ -147,15 +148,54 @@ fn exported_prefix(name: &str) -> Option<&str> {
     (p.len() == SHA_PREFIX && p.bytes().all(|b| b.is_ascii_hexdigit())).then_some(p)
 }
 
-/// A `.<name>.<pid>.tmp` whose process is gone (only judged where `/proc` tells).
+/// This machine's name as temporary files carry it: exports on several machines may share one
+/// output directory (NFS, a cluster file system), where process IDs alone would collide and one
+/// machine cannot tell whether another's process is alive. Characters other than letters, digits and
+/// `-` become `_`; `host` when the name is unknown.
+fn host() -> String {
+    let name = fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| fs::read_to_string("/etc/hostname"))
+        .or_else(|_| std::env::var("COMPUTERNAME"))
+        .unwrap_or_default();
+    let name: String = name
+        .trim()
+        .chars()
+        .take(64)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if name.is_empty() {
+        "host".into()
+    } else {
+        name
+    }
+}
+
+/// The temporary-file suffix of this process: `.<host>.<pid>.tmp`.
+fn temp_suffix() -> String {
+    format!(".{}.{}.tmp", host(), std::process::id())
+}
+
+/// A `.<name>.<host>.<pid>.tmp` of this machine whose process is gone (only judged where `/proc`
+/// tells; another machine's temporaries are never judged).
 fn stale_temp(name: &str) -> bool {
     let Some(rest) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
         return false;
     };
-    let Some(pid) = rest.rsplit('.').next().and_then(|p| p.parse::<u32>().ok()) else {
+    let mut parts = rest.rsplitn(3, '.');
+    let (Some(pid), Some(h)) = (parts.next(), parts.next()) else {
         return false;
     };
-    Path::new("/proc/self").exists()
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    h == host()
+        && Path::new("/proc/self").exists()
         && pid != std::process::id()
         && !Path::new(&format!("/proc/{pid}")).exists()
 }
@@ -170,7 +210,7 @@ pub struct Staged {
 }
 
 impl Staged {
-    /// Creates `DIR/<table>/` if needed and opens `.<file name>.<pid>.tmp` in it.
+    /// Creates `DIR/<table>/` if needed and opens `.<file name>.<host>.<pid>.tmp` in it.
     pub fn create(dir: &Path, table: &str, id: &CaptureId) -> Result<(Staged, File), Error> {
         let tdir = dir.join(table);
         fs::create_dir_all(&tdir).map_err(|source| Error::Output {
@@ -178,7 +218,7 @@ impl Staged {
             source,
         })?;
         let name = id.file_name();
-        let tmp = tdir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let tmp = tdir.join(format!(".{name}{}", temp_suffix()));
         let f = File::create(&tmp).map_err(|source| Error::Output {
             path: tmp.clone(),
             source,
@@ -240,7 +280,14 @@ mod tests {
         assert_eq!(exported_prefix("a-0123.parquet"), None);
         assert_eq!(exported_prefix("a-0123456789abcdeg.parquet"), None);
         assert!(!stale_temp("a-0123456789abcdef.parquet"));
-        assert!(!stale_temp(&format!(".x.parquet.{}.tmp", std::process::id())));
+        // This process's own temporary is alive; one of a process that is gone is stale, but
+        // only on this machine: another machine's process cannot be judged from here.
+        assert!(!stale_temp(&format!(".x.parquet{}", temp_suffix())));
+        let dead = format!(".x.parquet.{}.4000000000.tmp", host());
+        assert_eq!(stale_temp(&dead), Path::new("/proc/self").exists());
+        assert!(!stale_temp(".x.parquet.some-other-node.4000000000.tmp"));
+        assert!(!stale_temp(".x.parquet.4000000000.tmp"));
+        assert!(!host().contains('.'));
     }
 
     #[test]
@@ -262,6 +309,9 @@ mod tests {
         let e = Existing::scan(dir.path(), &["t"]).expect("scan");
         assert!(e.has(&id));
         let e = Existing::scan(dir.path(), &["t", "u"]).expect("scan");
-        assert!(!e.has(&id), "a capture is exported only when every table has its file");
+        assert!(
+            !e.has(&id),
+            "a capture is exported only when every table has its file"
+        );
     }
 }
