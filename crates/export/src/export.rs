@@ -24,8 +24,14 @@ use peel::Secrets;
 use crate::layout::{CaptureId, Existing, Staged};
 use crate::{tables, Error, SCHEMA_VERSION};
 
-/// Rows per batch (and so at most per row group) of the `frames` table.
+/// Most encoded bytes of one row group.
+const ROW_GROUP_BYTES: usize = 128 << 20;
+
+/// Rows per batch of the `frames` table.
 const FRAME_BATCH: usize = 64 * 1024;
+
+/// Records per batch of the other tables.
+const CHUNK: usize = 16 * 1024;
 
 /// [`Options::resume_lookback`] unless told otherwise: an hour.
 pub const DEFAULT_RESUME_LOOKBACK: f64 = 3600.0;
@@ -130,6 +136,10 @@ enum Step {
 fn writer_props() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
+        // A row group is encoded in memory before it is written: at most this much at once
+        // (the size Hadoop-era engines use for a Parquet block), and several row groups give a
+        // large capture's file to several readers.
+        .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
         .set_created_by(format!("peel {}", env!("CARGO_PKG_VERSION")))
         .set_key_value_metadata(Some(vec![KeyValue::new(
             "peel.schema_version".to_string(),
@@ -138,17 +148,30 @@ fn writer_props() -> WriterProperties {
         .build()
 }
 
-/// Writes one table of a capture to a staged file.
-fn stage(dir: &Path, table: &str, id: &CaptureId, batch: &RecordBatch) -> Result<Staged, Error> {
+/// Writes one table of a capture to a staged file, [`CHUNK`] records at a time, so that beside
+/// the records only one chunk's columns (and the row group being encoded) are in memory.
+fn stage_rows<T>(
+    dir: &Path,
+    table: &str,
+    id: &CaptureId,
+    rows: &[T],
+    build: impl Fn(&[T]) -> Result<RecordBatch, Error>,
+) -> Result<(Staged, usize), Error> {
     let (staged, file) = Staged::create(dir, table, id)?;
-    let mut w = ArrowWriter::try_new(file, batch.schema(), Some(writer_props()))?;
-    w.write(batch)?;
+    let mut chunks = rows.chunks(CHUNK);
+    let first = build(chunks.next().unwrap_or_default())?;
+    let mut w = ArrowWriter::try_new(file, first.schema(), Some(writer_props()))?;
+    w.write(&first)?;
+    drop(first);
+    for chunk in chunks {
+        w.write(&build(chunk)?)?;
+    }
     let file = w.into_inner()?;
     file.sync_all().map_err(|source| Error::Output {
         path: staged.dest().to_path_buf(),
         source,
     })?;
-    Ok(staged)
+    Ok((staged, rows.len()))
 }
 
 /// Streams the `frames` table to a staged file, a batch at a time.
@@ -220,23 +243,46 @@ fn export_one(
             .map(|u| format!("TLS not decrypted: {u}")),
     );
 
-    let batches = [
-        ("tls_sessions", tables::tls_sessions(id, &tls, &times.0)?),
-        ("sip_messages", tables::sip_messages(id, &app.sip)?),
-        ("sip_calls", tables::sip_calls(id, &calls, &app.sip)?),
-        ("http_exchanges", tables::http_exchanges(id, &app.http)?),
-        (
-            "rtp_streams",
-            tables::rtp_streams(id, &rtp, report.first_time)?,
-        ),
-    ];
     let mut staged = Vec::new();
     let mut rows = Vec::new();
-    for (table, batch) in &batches {
-        staged.push(stage(&opts.dir, table, id, batch)?);
-        rows.push((*table, batch.num_rows()));
-    }
-    drop(batches);
+    let dir = &opts.dir;
+    let mut add = |table: &'static str, r: Result<(Staged, usize), Error>| {
+        r.map(|(s, n)| {
+            staged.push(s);
+            rows.push((table, n));
+        })
+    };
+    add(
+        "tls_sessions",
+        stage_rows(dir, "tls_sessions", id, &tls, |r| {
+            tables::tls_sessions(id, r, &times.0)
+        }),
+    )?;
+    add(
+        "sip_messages",
+        stage_rows(dir, "sip_messages", id, &app.sip, |r| {
+            tables::sip_messages(id, r)
+        }),
+    )?;
+    add(
+        "sip_calls",
+        stage_rows(dir, "sip_calls", id, &calls, |r| {
+            tables::sip_calls(id, r, &app.sip)
+        }),
+    )?;
+    add(
+        "http_exchanges",
+        stage_rows(dir, "http_exchanges", id, &app.http, |r| {
+            tables::http_exchanges(id, r)
+        }),
+    )?;
+    add(
+        "rtp_streams",
+        stage_rows(dir, "rtp_streams", id, &rtp, |r| {
+            tables::rtp_streams(id, r, report.first_time)
+        }),
+    )?;
+    drop((tls, app, calls, rtp));
     if opts.frames {
         let (s, n) = stage_frames(path, &opts.dir, id)?;
         staged.push(s);
