@@ -3,6 +3,7 @@
 
 mod cmd_capture;
 mod cmd_decrypt;
+mod cmd_export;
 mod cmd_frames;
 mod cmd_http;
 mod cmd_rtp;
@@ -49,6 +50,8 @@ enum Command {
     Capture(cmd_capture::CaptureArgs),
     /// A local web view of a capture: TLS sessions, frames, decrypted streams, SIP ladders, HTTP.
     Serve(cmd_serve::ServeArgs),
+    /// Sessions, SIP messages and calls, HTTP, RTP streams (and frames) as Parquet tables under a directory.
+    Export(cmd_export::ExportArgs),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         Command::Decrypt(a) => cmd_decrypt::run(&a, &mut out),
         Command::Capture(a) => cmd_capture::run(&a, &mut out),
         Command::Serve(a) => cmd_serve::run(&a, &mut out),
+        Command::Export(a) => cmd_export::run(&a, &mut out),
     };
     let flushed = out.flush();
     match result.and(flushed) {

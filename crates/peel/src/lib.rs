@@ -18,6 +18,7 @@
 //! ```
 
 pub mod app;
+mod carry;
 pub mod columns;
 pub mod decrypt;
 pub mod detail;

@@ -28,6 +28,8 @@ pub struct Secrets {
     keylog: KeyLog,
     /// The files these secrets were read from, so that no output overwrites one.
     files: Vec<(crate::InputKind, PathBuf)>,
+    /// Session cache shared by every capture read with these secrets (see `carry.rs`).
+    pub(crate) carried: Option<peel_tls::SessionCache>,
 }
 
 impl Secrets {
@@ -84,6 +86,7 @@ impl Secrets {
             ring,
             keylog,
             files,
+            carried: None,
         })
     }
 

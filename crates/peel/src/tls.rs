@@ -395,7 +395,7 @@ pub fn analyze(
     only: Option<u32>,
     sink: &mut dyn TlsSink,
 ) -> Result<(TlsTracker, RunReport), Error> {
-    let (tracker, report) = one_pass(path, secrets, SessionCache::new(), only, sink)?;
+    let (tracker, report) = one_pass(path, secrets, secrets.session_cache(), only, sink)?;
     if tracker.needs_second_pass() && path.as_os_str() != "-" {
         sink.restart();
         let cache = tracker.cache.clone();

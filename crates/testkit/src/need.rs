@@ -23,6 +23,8 @@ pub enum Need {
     Chromium,
     /// A headless Chromium (`chromium-headless-shell` or `chromium`) to render pages.
     HeadlessBrowser,
+    /// The `duckdb` Python package (`python3 -c 'import duckdb'`), to query exported Parquet.
+    Duckdb,
 }
 
 impl Need {
@@ -37,6 +39,7 @@ impl Need {
             Need::Libpcap => "libpcap runtime",
             Need::Chromium => "chromium + chromedriver",
             Need::HeadlessBrowser => "headless chromium",
+            Need::Duckdb => "python3 duckdb",
         }
     }
 
@@ -53,6 +56,7 @@ impl Need {
             Need::HeadlessBrowser => {
                 runs("chromium-headless-shell", &["--version"]) || runs("chromium", &["--version"])
             }
+            Need::Duckdb => runs("python3", &["-c", "import duckdb"]),
         };
         if ok {
             return None;
@@ -66,6 +70,7 @@ impl Need {
                 Need::Libpcap => "libpcap.so.0.8 not found; apt-get install libpcap0.8",
                 Need::Chromium => "not on PATH; apt-get install chromium chromium-driver",
                 Need::HeadlessBrowser => "not on PATH; apt-get install chromium-headless-shell",
+                Need::Duckdb => "python3 cannot import duckdb; pip install duckdb",
             }
             .to_string(),
         )
