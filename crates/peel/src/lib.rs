@@ -38,7 +38,7 @@ pub use error::Error;
 pub use fields::DisplayFilter;
 pub use output::{InputKind, OutputPath, Outputs};
 pub use peel_filter::Error as FilterError;
-pub use pipeline::{Capture, FrameView, TcpSegment};
+pub use pipeline::{capture_passes, Capture, FrameView, TcpSegment};
 pub use record::{ConversationRecord, FrameRecord, RunReport};
 pub use save::FrameWriter;
 pub use secrets::{KeyOptions, Secrets};

@@ -1,0 +1,93 @@
+//! How many times a command reads its capture (issue 21, "one pass"): `PEEL_REPORT_PASSES` makes
+//! `peel` print the passes it began over a capture ([`peel::capture_passes`]) on stderr, and
+//! these tests hold each command to its count, with the output checked to be the real one.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::corpus_dir;
+
+/// Case a of the generated corpus: SIP over TLS 1.2 (RSA key exchange) and its key.
+fn case_a() -> (PathBuf, PathBuf) {
+    let gen = corpus_dir().join("generated");
+    (
+        gen.join("a-tls12-rsa-aes128cbc-sha-sip/capture.pcap"),
+        gen.join("server.key.pem"),
+    )
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Runs peel with `PEEL_REPORT_PASSES` set; (stdout, passes reported).
+fn passes(args: &[&str]) -> (String, u64) {
+    let out = Command::new(common::peel_bin())
+        .args(args)
+        .env("PEEL_REPORT_PASSES", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "peel {args:?}: {err}");
+    let n = err
+        .lines()
+        .find_map(|l| l.strip_prefix("peel: passes over the capture: "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no pass count on stderr: {err}"));
+    (String::from_utf8_lossy(&out.stdout).into_owned(), n)
+}
+
+/// The frame numbers of `peel frames --json` output.
+fn frames_of(json: &str) -> Vec<u64> {
+    json.lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["frame"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect()
+}
+
+/// `peel frames -Y` with a SIP field: the columns' TLS pass, the filter's own pass for its SIP
+/// values, and the frame list.
+fn passes_of_frames_with_a_sip_filter() {
+    let (cap, key) = case_a();
+    let filter = "sip.Method == \"INVITE\"";
+    let (out, n) = passes(&["frames", "--json", "-k", s(&key), "-Y", filter, s(&cap)]);
+    let shown = frames_of(&out);
+    // The INVITE is decrypted and found: one frame, which the columns name as SIP.
+    assert_eq!(shown.len(), 1, "{out}");
+    assert!(out.contains("\"protocol\":\"SIP"), "{out}");
+    assert_eq!(n, 3, "passes of peel frames -Y {filter:?}");
+}
+
+/// Without a filter, or with one on no SIP/HTTP field: the same two passes.
+fn frames_read_the_capture_twice() {
+    let (cap, key) = case_a();
+    let (out, n) = passes(&["frames", "--json", "-k", s(&key), s(&cap)]);
+    assert!(frames_of(&out).len() > 10);
+    assert_eq!(n, 2);
+    let (out, n) = passes(&["frames", "--json", "-Y", "tcp.flags.syn == 1", s(&cap)]);
+    assert_eq!(frames_of(&out).len(), 2, "{out}");
+    assert_eq!(n, 2);
+}
+
+/// `peel sip` and `peel tls`: one TLS pass.
+fn sip_and_tls_read_the_capture_once() {
+    let (cap, key) = case_a();
+    for cmd in ["sip", "tls"] {
+        let (out, n) = passes(&[cmd, "--json", "-k", s(&key), s(&cap)]);
+        assert!(!out.is_empty());
+        assert_eq!(n, 1, "passes of peel {cmd}");
+    }
+}
+
+peel_testkit::main! {
+    passes_of_frames_with_a_sip_filter: [],
+    frames_read_the_capture_twice: [],
+    sip_and_tls_read_the_capture_once: [],
+}
