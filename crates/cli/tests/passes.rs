@@ -86,8 +86,32 @@ fn sip_and_tls_read_the_capture_once() {
     }
 }
 
+/// `peel decrypt -Y` with a SIP field and media: the filter's TLS pass (whose SIP records the
+/// media passes read too, for their SDP), the filter's walk (which also looks for RTP-like
+/// datagrams), the media's frame pass and the decrypting TLS pass. It was 6 before the media
+/// took the filter's SIP records and the filter's walk took the look for RTP.
+fn decrypt_with_a_sip_filter_and_media_reads_the_capture_four_times() {
+    let cap = corpus_dir().join("media/gen-a-lync-sha80-mki/capture.pcap");
+    let key = corpus_dir().join("generated/server.key.pem");
+    let tmp = tempfile::tempdir().unwrap();
+    let clear = tmp.path().join("clear.pcap");
+    let (out, n) = passes(&[
+        "decrypt",
+        s(&cap),
+        "-k",
+        s(&key),
+        "-Y",
+        "sip || udp",
+        "--cleartext",
+        s(&clear),
+    ]);
+    assert!(out.contains("2 media streams, 2 decrypted"), "{out}");
+    assert_eq!(n, 4, "passes of peel decrypt -Y");
+}
+
 peel_testkit::main! {
     frames_with_a_sip_filter_read_the_capture_twice: [],
     frames_read_the_capture_twice: [],
     sip_and_tls_read_the_capture_once: [],
+    decrypt_with_a_sip_filter_and_media_reads_the_capture_four_times: [],
 }
