@@ -96,10 +96,17 @@ pub fn run(a: &DecryptArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
     }
     let mut streams = a.streams.clone();
     let mut frames = None;
+    let mut first_pass = None;
     if let Some(f) = filter.as_mut() {
-        // SIP and HTTP fields need the first pass `peel frames -Y` makes.
-        for u in f.prepare(&a.capture, &secrets)? {
-            eprintln!("peel: TLS session not decrypted, SIP and HTTP inside it cannot match: {u}");
+        // SIP and HTTP fields need a first pass, whose records the media passes read too.
+        if f.needs_first_pass() {
+            let run = std::sync::Arc::new(peel::app::dissect(&a.capture, &secrets)?);
+            for u in f.prepare_with(&run) {
+                eprintln!(
+                    "peel: TLS session not decrypted, SIP and HTTP inside it cannot match: {u}"
+                );
+            }
+            first_pass = Some(run);
         }
         let shown = peel::decrypt::frames_matching(&a.capture, f)?;
         streams = if streams.is_empty() {
@@ -122,6 +129,7 @@ pub fn run(a: &DecryptArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
         streams: limited.then_some(streams),
         frames,
         srtp_keys,
+        first_pass,
     };
     // A progress bar on stderr for long files; indicatif draws nothing when stderr is not a terminal.
     let bar =

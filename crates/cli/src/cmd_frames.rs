@@ -61,13 +61,17 @@ pub fn run(a: &FramesArgs, out: &mut Out<impl Write>) -> anyhow::Result<()> {
     if path.as_os_str() == "-" {
         path = &spool.insert(Spool::stdin()?).0;
     }
-    let mut columns = peel::Columns::analyze(path, &secrets)?;
+    // One TLS pass feeds the columns and the filter's SIP and HTTP values.
+    let peel::Analysis {
+        mut columns, app, ..
+    } = peel::Analysis::run(path, &secrets)?;
     if let Some(f) = filter.as_mut().filter(|f| f.needs_first_pass()) {
-        let undecrypted = f.prepare(path, &secrets)?;
-        for u in &undecrypted {
+        for u in &f.prepare_with(&app) {
             eprintln!("peel: TLS session not decrypted, SIP and HTTP inside it cannot match: {u}");
         }
     }
+    // The filter keeps the few values it reads; the records themselves are not needed.
+    drop(app);
     let mut capture = peel::Capture::open(path)?;
     let mut writer = match &staged {
         Some(out) => Some(peel::FrameWriter::create_output(out, None)?),

@@ -72,6 +72,14 @@ fn main() -> ExitCode {
         Command::Export(a) => cmd_export::run(&a, &mut out),
     };
     let flushed = out.flush();
+    if std::env::var_os("PEEL_REPORT_PASSES").is_some() {
+        // How many times the command read its capture (tests show the passes it makes).
+        let _ = writeln!(
+            io::stderr(),
+            "peel: passes over the capture: {}",
+            peel::capture_passes()
+        );
+    }
     match result.and(flushed) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,

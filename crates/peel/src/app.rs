@@ -14,7 +14,7 @@ use peel_dissect::Limits;
 use serde::Serialize;
 
 use crate::pipeline::FrameView;
-use crate::tls::{Event, Side, TlsSink};
+use crate::tls::{Event, Side, TlsSessionRecord, TlsSink};
 use crate::{Error, RunReport, Secrets};
 
 mod full;
@@ -351,16 +351,16 @@ impl AppRun {
 
 /// Reads a capture once and returns its SIP and HTTP messages.
 pub fn dissect(path: &Path, secrets: &Secrets) -> Result<AppRun, Error> {
-    dissect_tee(path, secrets, &mut |_: u32, _: &Event<'_>| {}).map(|(run, _)| run)
+    dissect_tee(path, secrets, &mut |_: u32, _: &Event<'_>| {}).map(|(run, ..)| run)
 }
 
 /// [`dissect`], with everything the TLS pass finds also given to `tee` (the Protocol and Info
-/// columns are built from the same pass), and the pass's tracker.
+/// columns are built from the same pass), the pass's tracker and its TLS session records.
 pub(crate) fn dissect_tee(
     path: &Path,
     secrets: &Secrets,
     tee: &mut dyn TlsSink,
-) -> Result<(AppRun, crate::tls::TlsTracker), Error> {
+) -> Result<(AppRun, crate::tls::TlsTracker, Vec<TlsSessionRecord>), Error> {
     let mut sink = AppSink::default();
     let (tracker, report) = crate::tls::analyze(
         path,
@@ -375,10 +375,11 @@ pub(crate) fn dissect_tee(
         report,
         ..AppRun::default()
     };
-    run.undecrypted = crate::tls::session_records(&tracker)
-        .into_iter()
+    let sessions = crate::tls::session_records(&tracker);
+    run.undecrypted = sessions
+        .iter()
         .filter(|r| !r.decrypted)
-        .map(|r| match r.reason {
+        .map(|r| match &r.reason {
             Some(why) => format!("stream {} ({} -> {}): {why}", r.stream, r.client, r.server),
             None => format!(
                 "stream {} ({} -> {}): not decrypted",
@@ -406,7 +407,7 @@ pub(crate) fn dissect_tee(
     }
     run.sip.sort_by_key(|r| r.frame);
     run.http.sort_by_key(|r| r.frame);
-    Ok((run, tracker))
+    Ok((run, tracker, sessions))
 }
 
 /// What a TCP stream carries, judged from its first line.

@@ -2,13 +2,13 @@
 //! `Server Hello, Certificate, Server Hello Done`; `SIP` `Request: INVITE sip:bob@example.com`;
 //! `HTTP2` `HEADERS[1]: GET /`), not only its TCP flags.
 //!
-//! [`Columns::analyze`] makes one first pass over the capture (the TLS pass of
-//! [`crate::tls::analyze`] with the SIP/HTTP dissection of [`crate::app`] on top) and keeps, per
-//! frame, the facts the columns need: the TLS records that the engine completed in it (handshake
+//! A first pass over the capture ([`crate::Analysis::run`], or [`Columns::analyze`] for the
+//! columns alone: the TLS pass of [`crate::tls::analyze`] with the SIP/HTTP dissection of
+//! [`crate::app`] on top) keeps, per frame, the facts the columns need: the TLS records that the engine completed in it (handshake
 //! message types, alerts, ChangeCipherSpec, application data, decrypted or not), the SIP and HTTP
 //! messages that ended in it, the HTTP/2 frames that ended in it, and per TLS stream the frame
-//! from which the negotiated version is known. [`Columns::describe`] is then called for every
-//! frame in order: it follows each TCP direction's TLS records ([`crate::fields`]'s record
+//! from which the negotiated version is known. These facts are shared by every walk over the
+//! frames ([`Columns::fresh`]). [`Columns::describe`] is then called for every frame in order: it follows each TCP direction's TLS records ([`crate::fields`]'s record
 //! follower, the one display filters use, so a record belongs to the frame in which it ends, as
 //! in tshark with TCP reassembly on) and words the columns:
 //!
@@ -24,13 +24,14 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use peel_tls::{Event, Side};
 
-use crate::app::{HttpRecord, SipRecord};
+use crate::app::{AppRun, HttpRecord, SipRecord};
 use crate::fields::{Record, TlsDirection};
 use crate::pipeline::FrameView;
-use crate::tls::{EventContext, TlsSink};
+use crate::tls::{EventContext, TlsSink, TlsTracker};
 use crate::{Error, FrameRecord, Secrets};
 
 /// Gives every call of the TLS pass to two sinks (the application dissection and the columns).
@@ -165,7 +166,7 @@ impl H2Framing {
 
 /// Collects, during the first pass, what the columns need from the TLS engine.
 #[derive(Default)]
-struct Collect {
+pub(crate) struct Collect {
     /// (frame, TCP stream) -> parts, in the order the engine found them.
     parts: HashMap<u64, Vec<Part>>,
     /// ServerHellos: (stream, frame, session index).
@@ -304,8 +305,9 @@ struct AppLine {
     h2_stream: Option<u32>,
 }
 
-/// The facts of a first pass, and the per-stream state of the frames pass.
-pub struct Columns {
+/// What the columns know of the capture from its first pass, shared by every frame walk.
+#[derive(Debug, Default)]
+struct Facts {
     parts: HashMap<u64, Vec<Part>>,
     /// Per TLS stream: (frame of the ServerHello, version name), in frame order.
     versions: HashMap<u32, Vec<(u64, String)>>,
@@ -317,6 +319,11 @@ pub struct Columns {
     tls_app: HashSet<u32>,
     /// Messages by the frame they ended in.
     app: HashMap<u64, Vec<AppLine>>,
+}
+
+/// The facts of a first pass, and the per-stream state of one frame walk.
+pub struct Columns {
+    facts: Arc<Facts>,
     /// Per TCP stream: the record follower of each direction.
     deframe: Vec<Option<Box<[TlsDirection; 2]>>>,
     records: Vec<Record>,
@@ -329,8 +336,8 @@ pub struct Columns {
 impl std::fmt::Debug for Columns {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Columns")
-            .field("frames", &self.parts.len())
-            .field("tls_streams", &self.tls.len())
+            .field("frames", &self.facts.parts.len())
+            .field("tls_streams", &self.facts.tls.len())
             .finish_non_exhaustive()
     }
 }
@@ -338,10 +345,27 @@ impl std::fmt::Debug for Columns {
 impl Columns {
     /// Runs the first pass over the capture at `path` (`secrets` decrypt; the capture's own
     /// Decryption Secrets Blocks are used too). Standard input cannot be read twice: spool it
-    /// to a file first.
+    /// to a file first. [`crate::Analysis::run`] makes the same pass and keeps its SIP/HTTP
+    /// records and TLS sessions too.
     pub fn analyze(path: &Path, secrets: &Secrets) -> Result<Columns, Error> {
-        let mut collect = Collect::default();
-        let (run, tracker) = crate::app::dissect_tee(path, secrets, &mut collect)?;
+        crate::Analysis::run(path, secrets).map(|a| a.columns)
+    }
+
+    /// Columns for another walk over the same capture, from its first frame: the first pass's
+    /// facts are shared, the record followers start afresh.
+    pub fn fresh(&self) -> Columns {
+        Columns {
+            facts: Arc::clone(&self.facts),
+            deframe: Vec::new(),
+            records: Vec::new(),
+            record_bytes: Vec::new(),
+            undecrypted: self.undecrypted.clone(),
+        }
+    }
+
+    /// The columns' facts from what one TLS pass gave `collect` (which saw every event), its
+    /// SIP/HTTP records and its tracker.
+    pub(crate) fn from_pass(mut collect: Collect, run: &AppRun, tracker: &TlsTracker) -> Columns {
         let mut versions: HashMap<u32, Vec<(u64, String)>> = HashMap::new();
         for (stream, frame, session) in &collect.hellos {
             let version = tracker
@@ -389,18 +413,20 @@ impl Columns {
             };
             app.entry(r.frame).or_default().push(http_line(r));
         }
-        Ok(Columns {
-            parts: collect.parts,
-            versions,
-            tls,
-            clear_app,
-            tls_app,
-            app,
+        Columns {
+            facts: Arc::new(Facts {
+                parts: collect.parts,
+                versions,
+                tls,
+                clear_app,
+                tls_app,
+                app,
+            }),
             deframe: Vec::new(),
             records: Vec::new(),
             record_bytes: Vec::new(),
-            undecrypted: run.undecrypted,
-        })
+            undecrypted: run.undecrypted.clone(),
+        }
     }
 
     /// The frame's record with its Protocol and Info columns worded. Call for every frame, in
@@ -434,13 +460,13 @@ impl Columns {
             // A message that waited for the close shows on the FIN.
             return self.app_line(frame);
         }
-        if self.tls.contains(&seg.stream) {
+        if self.facts.tls.contains(&seg.stream) {
             return Some(self.tls_frame(view, &seg));
         }
         if let Some(line) = self.app_line(frame) {
             return Some(line);
         }
-        if self.clear_app.contains(&seg.stream) {
+        if self.facts.clear_app.contains(&seg.stream) {
             return Some((
                 "TCP".into(),
                 format!("{} [TCP segment of a reassembled PDU]", view.record.info),
@@ -457,7 +483,7 @@ impl Columns {
 
     /// SIP and HTTP messages that ended in the frame (outside TLS), joined.
     fn app_line(&self, frame: u64) -> Option<(String, String)> {
-        let lines = self.app.get(&frame)?;
+        let lines = self.facts.app.get(&frame)?;
         let first = lines.first()?;
         let info = join_app(lines.iter());
         Some((first.protocol.clone(), info))
@@ -489,7 +515,7 @@ impl Columns {
             }
             None => false,
         };
-        let parts = self.parts.get(&frame);
+        let parts = self.facts.parts.get(&frame);
         if self.records.is_empty() && parts.is_none() {
             return if starts {
                 ("TCP".into(), "[TCP segment of a reassembled PDU]".into())
@@ -501,16 +527,17 @@ impl Columns {
             };
         }
         let version = self
+            .facts
             .versions
             .get(&seg.stream)
             .and_then(|l| l.iter().rev().find(|(f, _)| *f <= frame))
             .map(|(_, v)| tshark_version(v))
             .or_else(|| self.records.first().map(record_version))
             .unwrap_or_else(|| "TLS".into());
-        let app = self.app.get(&frame);
+        let app = self.facts.app.get(&frame);
         // tshark hands decrypted bytes to HTTP on its http.tls.port (443) even when no message
         // completes.
-        let carries_app = self.tls_app.contains(&seg.stream)
+        let carries_app = self.facts.tls_app.contains(&seg.stream)
             || [view.record.src_port, view.record.dst_port].contains(&Some(HTTP_TLS_PORT));
         let parts: &[Part] = parts.map_or(&[], Vec::as_slice);
         let mut words: Vec<String> = Vec::new();

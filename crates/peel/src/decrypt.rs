@@ -39,6 +39,10 @@ pub struct DecryptOptions {
     /// SRTP master keys found elsewhere (`--srtp-key`), besides the SDES keys of the decrypted
     /// SDP: for the media in the cleartext capture and the report.
     pub srtp_keys: Vec<crate::media::KeySpec>,
+    /// The SIP and HTTP records of a TLS pass already made over the same capture with the same
+    /// secrets (the one a `-Y` filter's SIP/HTTP fields took their values from): the media's
+    /// SDP is read from them instead of a pass of its own.
+    pub first_pass: Option<std::sync::Arc<crate::app::AppRun>>,
 }
 
 /// What a `peel decrypt` run did.
@@ -144,6 +148,9 @@ pub struct Shown {
     /// The TCP streams shown only in part: some of their frames that carry payload are not
     /// shown (tshark cannot decrypt a session from a copy that lacks some of its records).
     pub partial_streams: Vec<u32>,
+    /// Some UDP datagram of the capture, shown or not, could be RTP or RTCP: the media passes
+    /// are worth making (the look [`decrypt`] otherwise takes in a pass of its own).
+    pub rtp_like_udp: bool,
 }
 
 impl Shown {
@@ -158,8 +165,9 @@ impl Shown {
     }
 }
 
-/// The frames the display filter shows (call [`crate::DisplayFilter::prepare`] first when it
-/// needs a first pass), with their TCP streams and UDP times.
+/// The frames the display filter shows (give it a first pass's records first when it needs
+/// them, [`crate::DisplayFilter::prepare_with`]), with their TCP streams and UDP times, and
+/// whether any UDP datagram could be RTP.
 pub fn frames_matching(path: &Path, filter: &mut crate::DisplayFilter) -> Result<Shown, Error> {
     let mut shown = Shown::default();
     let mut streams = std::collections::BTreeSet::new();
@@ -168,6 +176,7 @@ pub fn frames_matching(path: &Path, filter: &mut crate::DisplayFilter) -> Result
     let mut capture = Capture::open(path)?;
     capture.walk(|view| {
         let carries = view.tcp.is_some_and(|t| !t.payload.is_empty());
+        shown.rtp_like_udp |= view.udp.is_some_and(crate::media::rtp_like);
         if filter.matches(view) {
             shown.frames.push(view.record.frame);
             if let Some(s) = view.record.tcp_stream {
@@ -235,9 +244,18 @@ pub fn decrypt_with_progress(
     // Standard input can be read only once: no media then.
     let (clear_media, media) = if (cleartext_path.is_some() || report_path.is_some())
         && path != Path::new("-")
-        && (!opts.srtp_keys.is_empty() || crate::media::has_rtp_like_udp(path)?)
-    {
-        crate::media::cleartext_media(path, secrets, &opts.srtp_keys, cleartext_path.is_some())?
+        && (!opts.srtp_keys.is_empty()
+            || match &opts.frames {
+                Some(shown) => shown.rtp_like_udp,
+                None => crate::media::has_rtp_like_udp(path)?,
+            }) {
+        crate::media::cleartext_media(
+            path,
+            secrets,
+            opts.first_pass.as_deref(),
+            &opts.srtp_keys,
+            cleartext_path.is_some(),
+        )?
     } else {
         (None, Vec::new())
     };
@@ -798,6 +816,7 @@ mod tests {
             streams: vec![0],
             udp_times: vec![Timestamp::new(1, 5), Timestamp::new(2, 0)],
             partial_streams: Vec::new(),
+            rtp_like_udp: false,
         };
         assert!(s.has_frame(5) && !s.has_frame(4) && !s.has_frame(10));
         assert!(s.has_udp_time(Timestamp::new(1, 5)));

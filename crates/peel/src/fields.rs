@@ -18,8 +18,9 @@
 //! message split over several records is not joined. TLS state is only kept when the filter
 //! refers to a `tls` or X.509 field; X.509 values come from [`x509`].
 //!
-//! SIP and HTTP fields come from a first pass over the capture ([`DisplayFilter::prepare`],
-//! [`messages`]).
+//! SIP and HTTP fields come from the records of a first pass over the capture: the TLS pass a
+//! caller makes anyway ([`crate::Analysis`], [`DisplayFilter::prepare_with`]) or one of the
+//! filter's own ([`DisplayFilter::prepare`]); see [`messages`].
 
 mod messages;
 pub(crate) mod x509;
@@ -32,6 +33,7 @@ use std::path::Path;
 use peel_filter::{field, FieldId, FieldValues, Filter, Value};
 use peel_wire::{Frame, Layer, TcpFlags};
 
+use crate::app::AppRun;
 use crate::pipeline::FrameView;
 use crate::{Error, Secrets};
 use messages::Messages;
@@ -191,14 +193,26 @@ impl DisplayFilter {
     /// [`DisplayFilter::needs_first_pass`]); otherwise does nothing. `secrets` decrypt TLS
     /// (Decryption Secrets Blocks in the capture are used too). Returns the TLS sessions that
     /// stayed encrypted, one line each: SIP and HTTP inside them cannot match, as in tshark
-    /// without keys.
+    /// without keys. A caller that makes the TLS pass anyway ([`crate::Analysis`]) gives its
+    /// records to [`DisplayFilter::prepare_with`] instead.
     pub fn prepare(&mut self, path: &Path, secrets: &Secrets) -> Result<Vec<String>, Error> {
         if !self.messages_on {
             return Ok(Vec::new());
         }
         let run = crate::app::dissect(path, secrets)?;
-        self.messages = Messages::from_run(&run);
-        Ok(run.undecrypted)
+        Ok(self.prepare_with(&run))
+    }
+
+    /// Takes the SIP and HTTP values from the records of a first pass already made (`run`, from
+    /// [`crate::Analysis::run`] or [`crate::app::dissect`] on the same capture with the same
+    /// secrets) when the filter needs them; otherwise does nothing. Returns what
+    /// [`DisplayFilter::prepare`] returns.
+    pub fn prepare_with(&mut self, run: &AppRun) -> Vec<String> {
+        if !self.messages_on {
+            return Vec::new();
+        }
+        self.messages = Messages::from_run(run);
+        run.undecrypted.clone()
     }
 
     /// The compiled filter.

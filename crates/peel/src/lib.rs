@@ -2,7 +2,8 @@
 //! pipeline: a capture file is read ([`peel_capture`]), each frame decoded ([`peel_wire`]) and
 //! numbered into conversations ([`peel_flow`]) exactly as Wireshark numbers `tcp.stream`.
 //!
-//! Main types: [`Capture`] (an open capture and its pipeline), [`FrameRecord`] and
+//! Main types: [`Capture`] (an open capture and its pipeline), [`Analysis`] (one TLS pass and
+//! what it feeds: columns, SIP/HTTP records, TLS sessions), [`FrameRecord`] and
 //! [`ConversationRecord`] (what commands print, as text or JSON), [`RunReport`] (damage and
 //! malformed frames seen on the way), [`FrameWriter`] (saving frames), [`Outputs`] (output files that never
 //! clobber an input nor stay half-written), [`Error`].
@@ -17,6 +18,7 @@
 //! # Ok::<(), peel::Error>(())
 //! ```
 
+mod analysis;
 pub mod app;
 mod carry;
 pub mod columns;
@@ -35,12 +37,13 @@ mod secrets;
 pub mod tls;
 mod workers;
 
+pub use analysis::Analysis;
 pub use columns::Columns;
 pub use error::Error;
 pub use fields::DisplayFilter;
 pub use output::{InputKind, OutputPath, Outputs};
 pub use peel_filter::Error as FilterError;
-pub use pipeline::{Capture, FrameView, TcpSegment};
+pub use pipeline::{capture_passes, Capture, FrameView, TcpSegment};
 pub use record::{ConversationRecord, FrameRecord, RunReport};
 pub use save::FrameWriter;
 pub use secrets::{KeyOptions, Secrets};

@@ -130,7 +130,7 @@ pub fn analyze(path: &Path, secrets: &Secrets, options: &MediaOptions) -> Result
     let mut audio: HashMap<usize, (u32, PathBuf, AudioStream<BufWriter<File>>)> = HashMap::new();
     let mut audio_error: Option<Error> = None;
     let dir = options.audio_dir.as_deref();
-    let pass = media_pass(path, secrets, options, &mut |d, _, ev| {
+    let pass = media_pass(path, secrets, None, options, &mut |d, _, ev| {
         let (
             Some(dir),
             MediaEvent::Rtp {
@@ -215,14 +215,24 @@ pub(crate) struct MediaPass {
 
 /// The two passes over a capture (a file, not standard input): the SIP pass collects the SDP
 /// bodies, the frame pass feeds them and every UDP datagram to a tracker. `on_event` gets each
-/// packet the tracker hands out, with its datagram and the frame's capture time.
+/// packet the tracker hands out, with its datagram and the frame's capture time. `first_pass`:
+/// the records of a SIP pass already made over the same capture with the same secrets, read
+/// instead of making one.
 pub(crate) fn media_pass(
     path: &Path,
     secrets: &Secrets,
+    first_pass: Option<&crate::app::AppRun>,
     options: &MediaOptions,
     on_event: &mut dyn FnMut(&Datagram<'_>, Timestamp, MediaEvent<'_>),
 ) -> Result<MediaPass, Error> {
-    let app = crate::app::dissect(path, secrets)?;
+    let own;
+    let app = match first_pass {
+        Some(run) => run,
+        None => {
+            own = crate::app::dissect(path, secrets)?;
+            &own
+        }
+    };
     let mut sdps: Vec<(u64, Option<String>, Option<bool>, String)> = Vec::new();
     for r in &app.sip {
         let m = r.message();
@@ -290,7 +300,7 @@ pub(crate) fn media_pass(
     Ok(MediaPass {
         tracker,
         sdp_messages,
-        undecrypted: app.undecrypted,
+        undecrypted: app.undecrypted.clone(),
         report,
     })
 }
@@ -302,12 +312,15 @@ pub(crate) fn has_rtp_like_udp(path: &Path) -> Result<bool, Error> {
     let mut capture = Capture::open(path)?;
     capture.set_lean(true);
     capture.walk(|v| {
-        if let Some(p) = v.udp {
-            any |= p.len() >= 8 && p.first().is_some_and(|b| b >> 6 == 2);
-        }
+        any |= v.udp.is_some_and(rtp_like);
         Ok(())
     })?;
     Ok(any)
+}
+
+/// Whether a UDP payload could be RTP or RTCP (version 2, long enough).
+pub(crate) fn rtp_like(payload: &[u8]) -> bool {
+    payload.len() >= 8 && payload.first().is_some_and(|b| b >> 6 == 2)
 }
 
 /// The decrypted RTP and RTCP of a capture as plain UDP/IP packets (raw IP, valid checksums,
@@ -412,6 +425,7 @@ fn udp_packet(src: SocketAddr, dst: SocketAddr, id: u16, payload: &[u8]) -> Vec<
 pub(crate) fn cleartext_media(
     path: &Path,
     secrets: &Secrets,
+    first_pass: Option<&crate::app::AppRun>,
     srtp_keys: &[KeySpec],
     spool: bool,
 ) -> Result<(Option<ClearMedia>, Vec<StreamRecord>), Error> {
@@ -426,7 +440,7 @@ pub(crate) fn cleartext_media(
     };
     let mut error: Option<std::io::Error> = None;
     let mut packets = 0u64;
-    let pass = media_pass(path, secrets, &options, &mut |d, time, ev| {
+    let pass = media_pass(path, secrets, first_pass, &options, &mut |d, time, ev| {
         let packet = match ev {
             MediaEvent::Rtp {
                 packet,

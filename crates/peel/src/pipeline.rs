@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use peel_capture::{CaptureReader, DecryptionSecrets, Packet, Timestamp};
 use peel_flow::{ConversationTable, Direction, Endpoint, TcpMeta};
@@ -11,6 +12,18 @@ use peel_wire::{Decoder, Frame, Layer, TcpFlags};
 use crate::info;
 use crate::record::{ConversationRecord, FrameRecord, RunReport};
 use crate::Error;
+
+/// Passes over a capture begun in this process (see [`capture_passes`]).
+static PASSES: AtomicU64 = AtomicU64::new(0);
+
+/// How many passes over a capture this process has begun. Every read of a capture's frames goes
+/// through [`Capture::walk`] (the TLS pass, the frame list, a filter's pass, ...), which counts
+/// one when it starts; opening a capture without reading its frames counts nothing. A statistic
+/// for tests and diagnostics that show how many times a command reads its input (`peel` prints
+/// it on stderr when `PEEL_REPORT_PASSES` is set), not state anything depends on.
+pub fn capture_passes() -> u64 {
+    PASSES.load(Ordering::Relaxed)
+}
 
 /// An open capture and the state that decoding it builds up.
 pub struct Capture {
@@ -125,6 +138,7 @@ impl Capture {
     where
         F: FnMut(&FrameView<'_, '_>) -> Result<(), Error>,
     {
+        PASSES.fetch_add(1, Ordering::Relaxed);
         loop {
             // Progress as of the previous frame (the reader is busy lending this one).
             let done = self.reader.bytes_read();

@@ -1,7 +1,9 @@
 //! What the web view computes from the capture, each once, on blocking threads, and keeps:
-//! a frame index (every frame's `peel frames` record), the TLS sessions (`peel tls`), the SIP and
-//! HTTP records with calls (`peel sip`, `peel http`). Filter results (matching frame numbers) and
-//! followed streams are computed on request and the last few are kept.
+//! one TLS pass ([`peel::Analysis`]) gives the TLS sessions (`peel tls`), the SIP and HTTP records
+//! with calls (`peel sip`, `peel http`) and the Protocol and Info columns' facts; one walk over
+//! the frames with those columns gives the frame index (every frame's `peel frames` record). A
+//! frame's detail walks to it with the same columns' facts. Filter results (matching frame
+//! numbers) and followed streams are computed on request and the last few are kept.
 //!
 //! The analyses never fail the server: an error (or a panic inside the facade) becomes a message
 //! the endpoint returns with status 500.
@@ -57,13 +59,20 @@ pub(crate) enum FilterFailure {
 
 type Cached<T> = OnceCell<Result<Arc<T>, String>>;
 
+/// What the one TLS pass over the capture gives the views.
+struct FirstPass {
+    /// The columns' facts (each walk over the frames takes [`peel::Columns::fresh`] of them).
+    columns: peel::Columns,
+    tls: Arc<TlsView>,
+    app: Arc<AppView>,
+}
+
 /// One capture's analyses, computed once and shared by every request.
 pub struct Analysis {
     capture: PathBuf,
     secrets: Secrets,
+    pass: Cached<FirstPass>,
     frames: Cached<FrameIndex>,
-    tls: Cached<TlsView>,
-    app: Cached<AppView>,
     filters: Mutex<VecDeque<(String, Arc<Vec<u64>>)>>,
     streams: Mutex<VecDeque<(u32, Arc<FollowedStream>)>>,
 }
@@ -99,9 +108,8 @@ impl Analysis {
         Analysis {
             capture,
             secrets,
+            pass: OnceCell::new(),
             frames: OnceCell::new(),
-            tls: OnceCell::new(),
-            app: OnceCell::new(),
             filters: Mutex::new(VecDeque::new()),
             streams: Mutex::new(VecDeque::new()),
         }
@@ -115,36 +123,40 @@ impl Analysis {
         )
     }
 
-    /// Starts the three analyses in the background (inside a Tokio runtime).
+    /// Starts the analyses in the background (inside a Tokio runtime): the frame index, which
+    /// needs the TLS pass that every other view shares.
     pub fn warm_up(self: &Arc<Self>) {
-        let (a, b, c) = (self.clone(), self.clone(), self.clone());
-        tokio::spawn(async move { a.frames().await.map(|_| ()) });
-        tokio::spawn(async move { b.tls().await.map(|_| ()) });
-        tokio::spawn(async move { c.app().await.map(|_| ()) });
+        let me = self.clone();
+        tokio::spawn(async move { me.frames().await.map(|_| ()) });
+    }
+
+    /// The one TLS pass.
+    async fn pass(self: &Arc<Self>) -> Result<Arc<FirstPass>, String> {
+        let me = self.clone();
+        self.pass
+            .get_or_init(|| blocking(move || me.compute_pass().map(Arc::new)))
+            .await
+            .clone()
     }
 
     pub(crate) async fn frames(self: &Arc<Self>) -> Result<Arc<FrameIndex>, String> {
         let me = self.clone();
         self.frames
-            .get_or_init(|| blocking(move || me.compute_frames().map(Arc::new)))
+            .get_or_init(|| async move {
+                let pass = me.pass().await?;
+                let columns = pass.columns.fresh();
+                blocking(move || me.compute_frames(columns).map(Arc::new)).await
+            })
             .await
             .clone()
     }
 
     pub(crate) async fn tls(self: &Arc<Self>) -> Result<Arc<TlsView>, String> {
-        let me = self.clone();
-        self.tls
-            .get_or_init(|| blocking(move || me.compute_tls().map(Arc::new)))
-            .await
-            .clone()
+        Ok(self.pass().await?.tls.clone())
     }
 
     pub(crate) async fn app(self: &Arc<Self>) -> Result<Arc<AppView>, String> {
-        let me = self.clone();
-        self.app
-            .get_or_init(|| blocking(move || me.compute_app().map(Arc::new)))
-            .await
-            .clone()
+        Ok(self.pass().await?.app.clone())
     }
 
     /// Frame numbers the display filter `text` selects, in order.
@@ -177,8 +189,9 @@ impl Analysis {
 
     /// Frame `n`'s record and up to [`FRAME_BYTES_MAX`] of its captured bytes.
     pub(crate) async fn frame(self: &Arc<Self>, n: u64) -> Result<Option<FrameWithDetail>, String> {
+        let columns = self.pass().await?.columns.fresh();
         let me = self.clone();
-        blocking(move || me.compute_frame(n)).await
+        blocking(move || me.compute_frame(columns, n)).await
     }
 
     /// The decrypted application data of TCP stream `n`.
@@ -206,11 +219,23 @@ impl Analysis {
         peel::Capture::open(&self.capture).map_err(|e| e.to_string())
     }
 
-    fn compute_frames(&self) -> Result<FrameIndex, String> {
-        // The Protocol and Info columns as `peel frames` words them (a first pass over the
-        // capture, with the same keys).
-        let mut columns =
-            peel::Columns::analyze(&self.capture, &self.secrets).map_err(|e| e.to_string())?;
+    fn compute_pass(&self) -> Result<FirstPass, String> {
+        let peel::Analysis {
+            columns,
+            app,
+            sessions,
+        } = peel::Analysis::run(&self.capture, &self.secrets).map_err(|e| e.to_string())?;
+        let calls = app.calls();
+        Ok(FirstPass {
+            columns,
+            tls: Arc::new(TlsView { sessions }),
+            app: Arc::new(AppView { run: app, calls }),
+        })
+    }
+
+    /// The frame index, with the Protocol and Info columns as `peel frames` words them (from
+    /// the TLS pass, with the same keys).
+    fn compute_frames(&self, mut columns: peel::Columns) -> Result<FrameIndex, String> {
         let mut capture = self.open()?;
         let mut records = Vec::new();
         let mut tcp_streams = 0u32;
@@ -230,22 +255,6 @@ impl Analysis {
         })
     }
 
-    fn compute_tls(&self) -> Result<TlsView, String> {
-        let mut ignore = |_: u32, _: &peel::tls::Event<'_>| {};
-        let (tracker, _report) =
-            peel::tls::analyze(&self.capture, &self.secrets, None, &mut ignore)
-                .map_err(|e| e.to_string())?;
-        Ok(TlsView {
-            sessions: peel::tls::session_records(&tracker),
-        })
-    }
-
-    fn compute_app(&self) -> Result<AppView, String> {
-        let run = peel::app::dissect(&self.capture, &self.secrets).map_err(|e| e.to_string())?;
-        let calls = run.calls();
-        Ok(AppView { run, calls })
-    }
-
     fn compute_filter(&self, mut filter: peel::DisplayFilter) -> Result<Vec<u64>, String> {
         let mut capture = self.open()?;
         let mut matches = Vec::new();
@@ -260,10 +269,12 @@ impl Analysis {
         Ok(matches)
     }
 
-    fn compute_frame(&self, n: u64) -> Result<Option<FrameWithDetail>, String> {
+    fn compute_frame(
+        &self,
+        mut columns: peel::Columns,
+        n: u64,
+    ) -> Result<Option<FrameWithDetail>, String> {
         // The columns and the detail tree follow TLS records from the first frame on.
-        let mut columns =
-            peel::Columns::analyze(&self.capture, &self.secrets).map_err(|e| e.to_string())?;
         let mut capture = self.open()?;
         let mut found = None;
         let walked = capture.walk(|view| {

@@ -1,6 +1,6 @@
 //! SIP and HTTP values for display filters. They live in reassembled (and, over TLS,
-//! decrypted) streams, so a first pass over the capture ([`crate::app::dissect`]) finds the
-//! messages; each is kept, reduced to the fields filters name, under the frame that completed
+//! decrypted) streams, so a first pass over the capture (the TLS pass of [`crate::Analysis`],
+//! or [`crate::app::dissect`]) finds the messages; each is kept, reduced to the fields filters name, under the frame that completed
 //! it, which is where tshark shows it.
 //!
 //! What tshark does not show is left out: HTTP/2 (tshark names its fields `http2.*`), messages
