@@ -172,7 +172,7 @@ impl RecordProtection {
         advance_on_failure: bool,
     ) -> Result<(Range<usize>, u8), RecordFault> {
         let (seq0, window) = (self.seq, self.seq_window);
-        let Bulk::Aead(aead, Nonce::Tls13 { header_aad }) = &self.bulk else {
+        let Bulk::Aead(aead, Nonce::Tls13 { header_aad }) = &mut self.bulk else {
             return Err(RecordFault::BadLength);
         };
         if buf.len() > MAX_CIPHERTEXT || self.iv.len() != 12 {
@@ -490,6 +490,166 @@ mod tests {
                     s.name
                 );
             }
+        }
+    }
+
+    /// `ciphertext | tag` of `msg`, sealed by RustCrypto (not the backend under test).
+    fn seal(alg: BulkCipher, key: &[u8], nonce: &[u8; 12], aad: &[u8], msg: &[u8]) -> Vec<u8> {
+        use aes_gcm::aead::{Aead, KeyInit, Payload};
+        let p = Payload { msg, aad };
+        match alg {
+            BulkCipher::Aes128Gcm => aes_gcm::Aes128Gcm::new_from_slice(key)
+                .unwrap()
+                .encrypt(nonce.into(), p),
+            BulkCipher::Aes256Gcm => aes_gcm::Aes256Gcm::new_from_slice(key)
+                .unwrap()
+                .encrypt(nonce.into(), p),
+            _ => chacha20poly1305::ChaCha20Poly1305::new_from_slice(key)
+                .unwrap()
+                .encrypt(nonce.into(), p),
+        }
+        .unwrap()
+    }
+
+    fn tls12_aad(seq: u64, len: usize) -> [u8; 13] {
+        let mut aad = [0u8; 13];
+        aad[..8].copy_from_slice(&seq.to_be_bytes());
+        aad[8] = 23;
+        aad[9..11].copy_from_slice(&0x0303u16.to_be_bytes());
+        aad[11..].copy_from_slice(&(len as u16).to_be_bytes());
+        aad
+    }
+
+    /// The fragment of record `seq` carrying `msg` for one AEAD suite, with the protection that opens it.
+    struct Aead12 {
+        alg: BulkCipher,
+        key: Vec<u8>,
+        iv: Vec<u8>,
+    }
+
+    impl Aead12 {
+        fn protection(&self) -> RecordProtection {
+            let id = match self.alg {
+                BulkCipher::Aes128Gcm => 0x009c,
+                BulkCipher::Aes256Gcm => 0x009d,
+                _ => 0xcca8,
+            };
+            let keys = DirectionKeys {
+                mac_key: Zeroizing::new(Vec::new()),
+                key: Zeroizing::new(self.key.clone()),
+                iv: Zeroizing::new(self.iv.clone()),
+            };
+            let p = ProtectionParams {
+                version: ProtocolVersion::TLS1_2,
+                encrypt_then_mac: false,
+            };
+            RecordProtection::new(CipherSuite::lookup(id).unwrap(), &keys, p).unwrap()
+        }
+
+        fn fragment(&self, seq: u64, msg: &[u8]) -> Vec<u8> {
+            let aad = tls12_aad(seq, msg.len());
+            if self.alg == BulkCipher::ChaCha20Poly1305 {
+                return seal(self.alg, &self.key, &xor_nonce(&self.iv, seq), &aad, msg);
+            }
+            // An explicit nonce that is not the sequence number (RFC 5288 allows any unique value), so
+            // that the hint does not short-cut the search.
+            let explicit = (seq ^ 0x5a5a_0000_1234_0000).to_be_bytes();
+            let mut nonce = [0u8; 12];
+            nonce[..4].copy_from_slice(&self.iv);
+            nonce[4..].copy_from_slice(&explicit);
+            let mut out = explicit.to_vec();
+            out.extend(seal(self.alg, &self.key, &nonce, &aad, msg));
+            out
+        }
+    }
+
+    /// After a gap every AEAD suite finds the sequence number again by trying each candidate on the same
+    /// ciphertext (so a failed tag must leave it intact), and a record that fails leaves it unchanged.
+    #[test]
+    fn aead_suites_find_the_sequence_number_after_a_gap() {
+        let suites = [
+            Aead12 {
+                alg: BulkCipher::Aes128Gcm,
+                key: vec![0x11; 16],
+                iv: vec![0x22; 4],
+            },
+            Aead12 {
+                alg: BulkCipher::Aes256Gcm,
+                key: vec![0x33; 32],
+                iv: vec![0x44; 4],
+            },
+            Aead12 {
+                alg: BulkCipher::ChaCha20Poly1305,
+                key: vec![0x55; 32],
+                iv: vec![0x66; 12],
+            },
+        ];
+        for s in &suites {
+            let msgs: Vec<Vec<u8>> = (0..8u8).map(|i| vec![i; 100 + usize::from(i)]).collect();
+            let frags: Vec<Vec<u8>> = (0..8).map(|i| s.fragment(i, &msgs[i as usize])).collect();
+            let mut p = s.protection();
+            let mut f = frags[0].clone();
+            let r = p.open(23, 0x0303, &mut f).unwrap();
+            assert_eq!(&f[r], &msgs[0][..], "{:?}", s.alg);
+            // Records 1 to 4 are lost: record 5 is found four numbers on.
+            p.on_gap(200);
+            let mut f = frags[5].clone();
+            let r = p.open(23, 0x0303, &mut f).unwrap();
+            assert_eq!(&f[r], &msgs[5][..], "{:?}", s.alg);
+            assert_eq!(p.seq(), 6, "{:?}", s.alg);
+            // A record of another sequence number fails without a gap, and its bytes are untouched.
+            let mut f = frags[7].clone();
+            assert_eq!(p.open(23, 0x0303, &mut f), Err(RecordFault::BadTag));
+            assert_eq!(f, frags[7], "{:?}: untouched after a failed tag", s.alg);
+            // The sequence number moved on anyway (record 6 was sent): 7 opens.
+            let r = p.open(23, 0x0303, &mut f).unwrap();
+            assert_eq!(&f[r], &msgs[7][..], "{:?}", s.alg);
+            // A capture starting mid-connection: the window search finds record 6 from 0.
+            let mut p = s.protection();
+            p.search_sequence(16);
+            let mut f = frags[6].clone();
+            let r = p.open(23, 0x0303, &mut f).unwrap();
+            assert_eq!(&f[r], &msgs[6][..], "{:?}", s.alg);
+        }
+    }
+
+    /// TLS 1.3 records (RFC 8446 section 5.2) on every TLS 1.3 AEAD after a gap, and trial decryption
+    /// with the wrong keys leaving the record for the right ones.
+    #[test]
+    fn tls13_records_survive_a_gap_and_trial_decryption() {
+        for (alg, key_len) in [
+            (BulkCipher::Aes128Gcm, 16),
+            (BulkCipher::Aes256Gcm, 32),
+            (BulkCipher::ChaCha20Poly1305, 32),
+        ] {
+            let key = vec![0x77; key_len];
+            let iv = [0x88; 12];
+            let record = |seq: u64, msg: &[u8]| {
+                let mut inner = msg.to_vec();
+                inner.push(23);
+                let len = (inner.len() + 16) as u16;
+                let header = [23, 3, 3, (len >> 8) as u8, len as u8];
+                (
+                    header,
+                    seal(alg, &key, &xor_nonce(&iv, seq), &header, &inner),
+                )
+            };
+            let mut p = RecordProtection::new_tls13(alg, &key, &iv, true).unwrap();
+            let mut wrong =
+                RecordProtection::new_tls13(alg, &vec![0x99; key_len], &iv, true).unwrap();
+            let (h, sealed) = record(0, b"first");
+            let mut buf = sealed.clone();
+            assert!(wrong.open_tls13(h, &mut buf, false).is_err(), "{alg:?}");
+            assert_eq!(buf, sealed, "{alg:?}: untouched by the wrong keys");
+            assert_eq!(wrong.seq(), 0, "{alg:?}");
+            let (r, ty) = p.open_tls13(h, &mut buf, true).unwrap();
+            assert_eq!((&buf[r], ty), (&b"first"[..], 23), "{alg:?}");
+            p.on_gap(1000);
+            let (h, sealed) = record(9, b"after the gap");
+            let mut buf = sealed.clone();
+            let (r, _) = p.open_tls13(h, &mut buf, true).unwrap();
+            assert_eq!(&buf[r], b"after the gap", "{alg:?}");
+            assert_eq!(p.seq(), 10, "{alg:?}");
         }
     }
 
