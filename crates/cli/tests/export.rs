@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
+use common::packets::{ipv4, pcap, udp};
 use common::{corpus_dir, peel, peel_bin};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -120,60 +121,17 @@ fn export(args: &[&str], env: &[(&str, &str)]) -> Vec<Value> {
 
 // ---- A SIP-over-UDP capture (the corpus has none): two datagrams, written here. ----
 
-fn pcap(frames: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = Vec::new();
-    out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&4u16.to_le_bytes());
-    out.extend_from_slice(&[0; 8]);
-    out.extend_from_slice(&65535u32.to_le_bytes());
-    out.extend_from_slice(&1u32.to_le_bytes()); // Ethernet
-    for (i, f) in frames.iter().enumerate() {
-        out.extend_from_slice(&(1_700_000_000u32 + i as u32).to_le_bytes());
-        out.extend_from_slice(&(250_000u32 * i as u32).to_le_bytes());
-        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
-        out.extend_from_slice(f);
-    }
-    out
-}
-
-fn udp_frame(src: [u8; 4], dst: [u8; 4], port: u16, payload: &[u8]) -> Vec<u8> {
-    let mut f = vec![0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0x08, 0x00];
-    let total = (28 + payload.len()) as u16;
-    let mut ip = vec![0x45, 0];
-    ip.extend_from_slice(&total.to_be_bytes());
-    ip.extend_from_slice(&[0, 0, 0x40, 0, 64, 17, 0, 0]);
-    ip.extend_from_slice(&src);
-    ip.extend_from_slice(&dst);
-    let mut sum: u32 = ip
-        .chunks(2)
-        .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
-        .sum();
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    ip[10..12].copy_from_slice(&(!(sum as u16)).to_be_bytes());
-    f.extend_from_slice(&ip);
-    f.extend_from_slice(&port.to_be_bytes());
-    f.extend_from_slice(&port.to_be_bytes());
-    f.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
-    f.extend_from_slice(&[0, 0]);
-    f.extend_from_slice(payload);
-    f
-}
-
 const OPTIONS: &str = "OPTIONS sip:b@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\nFrom: <sip:a@10.0.0.1>;tag=1\r\nTo: <sip:b@10.0.0.2>\r\nCall-ID: udp-call-1\r\nCSeq: 1 OPTIONS\r\nUser-Agent: peel-test\r\nContent-Length: 0\r\n\r\n";
 const FORBIDDEN: &str = "SIP/2.0 403 Forbidden\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\nFrom: <sip:a@10.0.0.1>;tag=1\r\nTo: <sip:b@10.0.0.2>;tag=2\r\nCall-ID: udp-call-1\r\nCSeq: 1 OPTIONS\r\nms-diagnostics: 1000;reason=\"Final handshake failed\";source=\"fe01.peel.test\"\r\nContent-Length: 0\r\n\r\n";
 
 fn write_sip_udp(dir: &Path) -> String {
     let (a, b) = ([10, 0, 0, 1], [10, 0, 0, 2]);
     let frames = [
-        udp_frame(a, b, 5060, OPTIONS.as_bytes()),
-        udp_frame(b, a, 5060, FORBIDDEN.as_bytes()),
+        ipv4(17, a, b, &udp(5060, 5060, OPTIONS.as_bytes())),
+        ipv4(17, b, a, &udp(5060, 5060, FORBIDDEN.as_bytes())),
     ];
     let path = dir.join("sip-udp.pcap");
-    std::fs::write(&path, pcap(&frames)).unwrap();
+    std::fs::write(&path, pcap(&frames, 1_700_000_000, 0)).unwrap();
     path.to_str().unwrap().to_string()
 }
 

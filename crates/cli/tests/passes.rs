@@ -109,9 +109,39 @@ fn decrypt_with_a_sip_filter_and_media_reads_the_capture_four_times() {
     assert_eq!(n, 4, "passes of peel decrypt -Y");
 }
 
+/// `peel export`: one TLS pass gives the sessions, their handshake times and the SIP/HTTP
+/// records; a capture whose SIP carries SDP adds the media's frame pass, which reads its SDP
+/// from those records. Before, export ran the TLS pass three times for the same facts (sessions,
+/// SIP/HTTP records, the media's SDP).
+fn export_reads_a_capture_once_and_twice_with_sdp() {
+    let key = corpus_dir().join("generated/server.key.pem");
+    let http = corpus_dir().join("generated/c-tls12-rsa-aes256gcm-sha384-http-ipv6/capture.pcap");
+    let media = corpus_dir().join("media/gen-a-lync-sha80-mki/capture.pcap");
+    for (cap, want, tables) in [(http, 1, 2), (case_a().0, 2, 3), (media, 2, 4)] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out");
+        let (out, n) = passes(&["export", s(&cap), "-k", s(&key), "--parquet", s(&dir)]);
+        assert!(out.contains("exported"), "{out}");
+        let written = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|t| {
+                let t = t.as_ref().unwrap().path();
+                std::fs::read_dir(&t).unwrap().next().is_some()
+            })
+            .count();
+        assert!(
+            written >= tables,
+            "{}: {written} tables written",
+            cap.display()
+        );
+        assert_eq!(n, want, "passes of peel export {}", cap.display());
+    }
+}
+
 peel_testkit::main! {
     frames_with_a_sip_filter_read_the_capture_twice: [],
     frames_read_the_capture_twice: [],
     sip_and_tls_read_the_capture_once: [],
     decrypt_with_a_sip_filter_and_media_reads_the_capture_four_times: [],
+    export_reads_a_capture_once_and_twice_with_sdp: [],
 }

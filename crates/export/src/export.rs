@@ -218,20 +218,20 @@ fn export_one(
     opts: &Options,
     defer_resumed: bool,
 ) -> Result<Step, Error> {
+    // One TLS pass gives the sessions (with their handshake times) and the SIP/HTTP records.
     let mut times = HandshakeTimes::default();
-    let (tracker, report) = peel::tls::analyze(path, secrets, None, &mut times)?;
-    let tls = peel::tls::session_records(&tracker);
-    drop(tracker);
+    let (app, tls) = peel::app::dissect_with(path, secrets, &mut times)?;
+    let report = &app.report;
     if defer_resumed && tls.iter().any(|s| s.resumed.is_some() && !s.decrypted) {
         return Ok(Step::Defer {
             first_time: report.first_time,
         });
     }
-    let app = peel::app::dissect(path, secrets)?;
     // RTP streams are found through the SDP of the SIP (as `peel rtp` without
     // --heuristic-rtp): without SDP there is nothing to look for.
     let rtp = if app.sip.iter().any(|m| m.sdp.is_some()) {
-        peel::media::analyze(path, secrets, &peel::media::MediaOptions::default())?.streams
+        peel::media::analyze_after(path, secrets, &app, &peel::media::MediaOptions::default())?
+            .streams
     } else {
         Vec::new()
     };

@@ -100,6 +100,16 @@ pub fn dissect(path: &Path, secrets: &Secrets) -> Result<AppRun, Error> {
     dissect_tee(path, secrets, &mut |_: u32, _: &Event<'_>| {}).map(|(run, ..)| run)
 }
 
+/// [`dissect`] in the same pass as another sink (`tee` sees every event of the TLS pass), with
+/// the TLS session records `peel tls` gives: one read of the capture for all three.
+pub fn dissect_with(
+    path: &Path,
+    secrets: &Secrets,
+    tee: &mut dyn TlsSink,
+) -> Result<(AppRun, Vec<TlsSessionRecord>), Error> {
+    dissect_tee(path, secrets, tee).map(|(run, _, sessions)| (run, sessions))
+}
+
 /// [`dissect`], with everything the TLS pass finds also given to `tee` (the Protocol and Info
 /// columns are built from the same pass), the pass's tracker and its TLS session records.
 pub(crate) fn dissect_tee(

@@ -106,6 +106,27 @@ fn wav_name(src: SocketAddr, dst: SocketAddr, ssrc: u32) -> String {
 /// Standard input (`-`) is read once into a temporary file, since the analysis reads the capture
 /// twice.
 pub fn analyze(path: &Path, secrets: &Secrets, options: &MediaOptions) -> Result<MediaRun, Error> {
+    analyze_inner(path, secrets, None, options)
+}
+
+/// [`analyze`], with the SDP taken from `first_pass`: the SIP records of a pass already made over
+/// the same capture with the same secrets ([`crate::app::dissect`] or
+/// [`crate::app::dissect_with`]), so the capture is not dissected again.
+pub fn analyze_after(
+    path: &Path,
+    secrets: &Secrets,
+    first_pass: &crate::app::AppRun,
+    options: &MediaOptions,
+) -> Result<MediaRun, Error> {
+    analyze_inner(path, secrets, Some(first_pass), options)
+}
+
+fn analyze_inner(
+    path: &Path,
+    secrets: &Secrets,
+    first_pass: Option<&crate::app::AppRun>,
+    options: &MediaOptions,
+) -> Result<MediaRun, Error> {
     let spool;
     let path = if path == Path::new("-") {
         let mut tmp = tempfile::NamedTempFile::new().map_err(|source| Error::Output {
@@ -130,7 +151,7 @@ pub fn analyze(path: &Path, secrets: &Secrets, options: &MediaOptions) -> Result
     let mut audio: HashMap<usize, (u32, PathBuf, AudioStream<BufWriter<File>>)> = HashMap::new();
     let mut audio_error: Option<Error> = None;
     let dir = options.audio_dir.as_deref();
-    let pass = media_pass(path, secrets, None, options, &mut |d, _, ev| {
+    let pass = media_pass(path, secrets, first_pass, options, &mut |d, _, ev| {
         let (
             Some(dir),
             MediaEvent::Rtp {
