@@ -81,6 +81,19 @@ impl Timestamp {
         }
     }
 
+    /// The time as UTC to the microsecond (truncated), as `2025-07-01 09:00:00.250000 UTC`.
+    pub fn utc_micros(self) -> String {
+        let (days, sod) = (self.secs.div_euclid(86_400), self.secs.rem_euclid(86_400));
+        let (y, m, d) = civil_from_days(days);
+        format!(
+            "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{:06} UTC",
+            sod / 3600,
+            sod % 3600 / 60,
+            sod % 60,
+            self.nanos / 1000
+        )
+    }
+
     /// Seconds since the epoch as a float (what `--json` prints as `time`).
     pub fn as_f64(self) -> f64 {
         self.secs as f64 + f64::from(self.nanos) / 1e9
@@ -141,6 +154,30 @@ impl fmt::Debug for DecryptionSecrets {
     }
 }
 
+/// Days from 1970-01-01 to a civil date (proleptic Gregorian; H. Hinnant's algorithm).
+pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil date of a day count from 1970-01-01: (year, month, day).
+pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +199,26 @@ mod tests {
         let d = format!("{s:?}");
         assert!(!d.contains("CLIENT_RANDOM"), "{d}");
         assert!(d.contains("0x544c534b"), "{d}");
+    }
+
+    #[test]
+    fn utc_micros_as_date_prints_it() {
+        // `date -u -d @1751360400` is Tue Jul  1 09:00:00 UTC 2025.
+        assert_eq!(
+            Timestamp::new(1_751_360_400, 250_000_999).utc_micros(),
+            "2025-07-01 09:00:00.250000 UTC"
+        );
+        assert_eq!(
+            Timestamp::new(0, 0).utc_micros(),
+            "1970-01-01 00:00:00.000000 UTC"
+        );
+        assert_eq!(
+            Timestamp::new(951_782_400, 0).utc_micros(),
+            "2000-02-29 00:00:00.000000 UTC"
+        );
+        assert_eq!(
+            Timestamp::new(-1, 0).utc_micros(),
+            "1969-12-31 23:59:59.000000 UTC"
+        );
     }
 }

@@ -212,30 +212,15 @@ fn hex_dump(bytes: &[u8]) -> String {
     s
 }
 
-/// `2025-07-01 09:00:00.123456 UTC` for seconds since the epoch (civil from days: Howard
-/// Hinnant's `civil_from_days` algorithm, proleptic Gregorian calendar).
+/// `2025-07-01 09:00:00.123456 UTC` for seconds since the epoch (the records' `time`), rounded
+/// to the microsecond.
 fn utc(t: f64) -> String {
-    if !t.is_finite() || t < 0.0 {
+    if !t.is_finite() {
         return format!("{t:.6}");
     }
     let micros = (t * 1e6).round() as i64;
-    let (secs, us) = (micros.div_euclid(1_000_000), micros.rem_euclid(1_000_000));
-    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.{us:06} UTC",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    )
+    let nanos = (micros.rem_euclid(1_000_000) * 1000) as u32;
+    peel::Timestamp::new(micros.div_euclid(1_000_000), nanos).utc_micros()
 }
 
 /// `frame time src -> dst  INVITE sip:bob@x  call-id cseq` (+ diagnostics, auth, SDP, errors).

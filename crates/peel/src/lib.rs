@@ -42,6 +42,7 @@ pub use columns::Columns;
 pub use error::Error;
 pub use fields::DisplayFilter;
 pub use output::{InputKind, OutputPath, Outputs};
+pub use peel_capture::Timestamp;
 pub use peel_filter::Error as FilterError;
 pub use pipeline::{capture_passes, Capture, FrameView, TcpSegment};
 pub use record::{ConversationRecord, FrameRecord, RunReport};
