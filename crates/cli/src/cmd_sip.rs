@@ -161,7 +161,10 @@ fn full_message(r: &peel::app::SipRecord, start: f64) -> Vec<u8> {
                 "[body is not UTF-8 text: {} bytes as hex; --json gives them in body_base64]",
                 body.shown.len()
             );
-            notes.push_str(&hex_dump(body.shown));
+            let mut dump = Vec::new();
+            // Writing to a Vec cannot fail; the dump is ASCII.
+            let _ = crate::output::hex_dump(&mut dump, body.shown, 0);
+            notes.push_str(&String::from_utf8_lossy(&dump));
         }
     }
     if body.omitted > 0 {
@@ -188,28 +191,6 @@ fn full_message(r: &peel::app::SipRecord, start: f64) -> Vec<u8> {
     out.extend_from_slice(notes.as_bytes());
     out.push(b'\n');
     out
-}
-
-/// 16 bytes a line: offset, hex, printable ASCII.
-fn hex_dump(bytes: &[u8]) -> String {
-    let mut s = String::new();
-    for (i, line) in bytes.chunks(16).enumerate() {
-        let _ = write!(s, "{:08x} ", i * 16);
-        for b in line {
-            let _ = write!(s, " {b:02x}");
-        }
-        s.push_str(&"   ".repeat(16 - line.len()));
-        s.push_str("  |");
-        s.extend(line.iter().map(|&b| {
-            if b.is_ascii_graphic() || b == b' ' {
-                char::from(b)
-            } else {
-                '.'
-            }
-        }));
-        s.push_str("|\n");
-    }
-    s
 }
 
 /// `2025-07-01 09:00:00.123456 UTC` for seconds since the epoch (the records' `time`), rounded
@@ -270,7 +251,7 @@ fn sip_line(r: &peel::app::SipRecord, start: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{hex_dump, utc};
+    use super::utc;
 
     #[test]
     fn utc_times() {
@@ -278,12 +259,5 @@ mod tests {
         // 2025-07-01 09:00:00 UTC, as `date -u -d @1751360400` prints it.
         assert_eq!(utc(1_751_360_400.25), "2025-07-01 09:00:00.250000 UTC");
         assert_eq!(utc(951_782_400.0), "2000-02-29 00:00:00.000000 UTC");
-    }
-
-    #[test]
-    fn hex_dump_lines() {
-        let d = hex_dump(b"ab\x00");
-        assert!(d.starts_with("00000000  61 62 00"), "{d}");
-        assert!(d.ends_with("|ab.|\n"), "{d}");
     }
 }

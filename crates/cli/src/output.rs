@@ -150,32 +150,9 @@ impl<W: Write> Out<W> {
         self.w.write_all(&shown)
     }
 
-    /// A hex dump: offset, 16 bytes in hex, the same as text.
+    /// A hex dump: offset, 16 bytes in hex, the same as text ([`hex_dump`]).
     pub fn hex(&mut self, b: &[u8], base: usize) -> io::Result<()> {
-        for (i, line) in b.chunks(16).enumerate() {
-            write!(self.w, "{:08x}  ", base + i * 16)?;
-            for j in 0..16 {
-                match line.get(j) {
-                    Some(x) => write!(self.w, "{x:02x} ")?,
-                    None => write!(self.w, "   ")?,
-                }
-                if j == 7 {
-                    write!(self.w, " ")?;
-                }
-            }
-            let text: String = line
-                .iter()
-                .map(|&c| {
-                    if (0x20..0x7f).contains(&c) {
-                        c as char
-                    } else {
-                        '.'
-                    }
-                })
-                .collect();
-            writeln!(self.w, " |{text}|")?;
-        }
-        Ok(())
+        hex_dump(&mut self.w, b, base)
     }
 
     /// Both directions in capture order.
@@ -213,4 +190,53 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
             || c.downcast_ref::<peel::Error>()
                 .is_some_and(|p| p.is_broken_pipe())
     })
+}
+
+/// A hex dump of `b` (offsets from `base`): per line of 16 bytes the offset, the bytes in hex (an
+/// extra space after the eighth) and the printable ones as text, `.` for the rest.
+pub fn hex_dump(w: &mut impl Write, b: &[u8], base: usize) -> io::Result<()> {
+    for (i, line) in b.chunks(16).enumerate() {
+        write!(w, "{:08x}  ", base + i * 16)?;
+        for j in 0..16 {
+            match line.get(j) {
+                Some(x) => write!(w, "{x:02x} ")?,
+                None => write!(w, "   ")?,
+            }
+            if j == 7 {
+                write!(w, " ")?;
+            }
+        }
+        let text: String = line
+            .iter()
+            .map(|&c| {
+                if (0x20..0x7f).contains(&c) {
+                    c as char
+                } else {
+                    '.'
+                }
+            })
+            .collect();
+        writeln!(w, " |{text}|")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hex_dump;
+
+    #[test]
+    fn hex_dump_lines() {
+        let mut d = Vec::new();
+        hex_dump(&mut d, b"0123456789abcdefXY\x00", 16).unwrap();
+        let d = String::from_utf8(d).unwrap();
+        let lines: Vec<&str> = d.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "00000010  30 31 32 33 34 35 36 37  38 39 61 62 63 64 65 66  |0123456789abcdef|",
+                "00000020  58 59 00                                          |XY.|",
+            ]
+        );
+    }
 }
